@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each sets up what it needs.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+OUT     ?= demo_out
+
+.PHONY: demo test bench serve lint setup system-deps clean
+
+setup: $(STAMP) system-deps
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev,web]"
+	touch $(STAMP)
+
+# Graphviz's `dot` renders graphs; Chromium drives the browser tests. Installed when missing
+# and possible (root with apt-get); otherwise we say how and the dependent tests skip.
+system-deps:
+	@bash scripts/system_deps.sh
+
+demo: setup
+	$(BIN)/tinygrad-edu demo --out $(OUT)
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+serve: setup
+	$(BIN)/tinygrad-edu serve
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""nn package (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""viz package (filled in by its issue)."""
