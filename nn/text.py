@@ -264,7 +264,7 @@ class CharVocab:
         for pos, ch in enumerate(text):
             if ch not in self.stoi:
                 raise KeyError(
-                    f"CharVocab.encode: character {ch!r} at position {pos} of {text!r} is not in the vocabulary"
+                    f"CharVocab.encode: unknown character {ch!r} at position {pos} of {text!r}"
                 )
             ids.append(self.stoi[ch])
         if markers:
