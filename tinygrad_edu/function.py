@@ -1,0 +1,139 @@
+"""`Function`: one differentiable primitive, its forward and its local derivative side by side.
+
+Every built-in op is a `Function` subclass, and so is any op you add::
+
+    class Cube(Function):
+        '''y = x**3;  dy/dx = 3 x**2'''
+        def forward(self, x):
+            self.saved = (x,)
+            return x ** 3
+        def backward(self, grad):
+            (x,) = self.saved
+            return grad * 3 * x ** 2          # chain rule: dL/dx = dL/dy * dy/dx
+
+    y = Cube.apply(Value(2.0))                 # Value(data=8.0, ...), y.op == "cube"
+
+`forward` receives numpy data (arrays or numpy scalars) and returns numpy data. `backward`
+receives dL/d(output) and returns dL/d(input) for each input (a tuple when there are several;
+`None` for an input that needs no gradient). Keyword options given to `apply` go to `forward`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from .mode import MODE
+
+if TYPE_CHECKING:
+    from .value import Value
+
+
+class Function:
+    """Base class of every primitive op. Subclassing registers the op in `Function.registry`."""
+
+    __slots__ = ("parents", "saved", "where")
+    name: ClassVar[str] = "function"
+    registry: ClassVar[dict[str, type[Function]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name = cls.__dict__.get("name", cls.__name__.lower())
+        Function.registry[cls.name] = cls
+
+    def forward(self, *inputs: Any, **options: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, grad: Any) -> Any:
+        raise NotImplementedError
+
+    def needs_grad(self, i: int) -> bool:
+        """Does input i want a gradient? Lets backward skip work (and log() of a constant base)."""
+        return self.parents[i].requires_grad
+
+    @classmethod
+    def apply(cls, *inputs: Any, **options: Any) -> Value:
+        """Run the op on Values (numbers and arrays become constants) and record it in the graph."""
+        args = _as_values(inputs)
+        ctx = cls()
+        ctx.parents = args
+        try:
+            data = ctx.forward(*[a._data for a in args], **options)
+        except (ValueError, IndexError) as e:
+            raise _op_error(cls.name, args, e) from None
+        record = MODE.grad_enabled and any(a.requires_grad for a in args)
+        out = Value._make(data, ctx if record else None)
+        if MODE.anomaly:
+            ctx.where = _user_line()
+            _check_finite(data, f"{cls.name} produced NaN/Inf in its forward output", ctx)
+        return out
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a gradient back to `shape`, undoing numpy broadcasting.
+
+    If x of shape (3, 1) was broadcast to (2, 3, 4), each x element was used 2*4 times, so its
+    gradient is the sum over those uses: sum over the leading axis and the stretched axis.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
+    )
+    return np.sum(grad, axis=axes).reshape(shape)
+
+
+# --- helpers for apply -------------------------------------------------------------------------
+
+def _as_values(inputs: tuple) -> tuple:
+    """Wrap non-Value operands as constants; Python numbers take the dtype of the Value operand
+    (numpy's weak-scalar rule: float32 * 2.0 stays float32)."""
+    if all(type(x) is Value for x in inputs):
+        return inputs
+    like = next((x for x in inputs if isinstance(x, Value)), None)
+    return tuple(x if isinstance(x, Value) else Value._constant(x, like) for x in inputs)
+
+
+def _op_error(name: str, args: tuple, err: Exception) -> Exception:
+    shapes = " and ".join(str(a.shape) for a in args)
+    msg = f"{name}: {err} (input shapes {shapes})"
+    return IndexError_(msg) if isinstance(err, IndexError) else ValueError(msg)
+
+
+class IndexError_(IndexError, ValueError):
+    """An index out of range: both an IndexError (Python's convention) and a ValueError."""
+
+
+_PACKAGE_DIRS: tuple[str, ...] = ()
+
+
+def _user_line() -> str:
+    """'file:line: code' of the first caller outside the library: where the user created the op."""
+    import linecache
+    import os
+
+    global _PACKAGE_DIRS
+    if not _PACKAGE_DIRS:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        _PACKAGE_DIRS = tuple(os.path.join(root, p) + os.sep for p in ("tinygrad_edu", "nn", "optim", "viz"))
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIRS):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}: {code}"
+
+
+def _check_finite(data: Any, message: str, ctx: Function) -> None:
+    if not np.all(np.isfinite(data)):
+        from .anomaly import AnomalyError
+
+        where = getattr(ctx, "where", None) or "<created outside detect_anomaly()>"
+        raise AnomalyError(f"{message}; the op was created at {where}")
+
+
+from .value import Value  # noqa: E402  (Value needs Function; imported last to break the cycle)

@@ -1,0 +1,63 @@
+"""Per-thread switches read by every op: is the graph being recorded, is anomaly mode on.
+
+Thread-local so a background training thread and a drawing thread (the web playground) never
+flip each other's switches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+
+class _Mode(threading.local):
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+
+
+MODE = _Mode()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default); False inside `no_grad()`."""
+    return MODE.grad_enabled
+
+
+class _Switch(contextlib.ContextDecorator):
+    """Set one flag of MODE for the duration of a `with` block or a decorated call."""
+
+    _flag = ""
+    _value = False
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []  # a stack, so one instance can be re-entered (recursion)
+
+    def __enter__(self) -> _Switch:
+        self._saved.append(getattr(MODE, self._flag))
+        setattr(MODE, self._flag, self._value)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(MODE, self._flag, self._saved.pop())
+
+
+class no_grad(_Switch):
+    """Ops inside record no graph: results have no parents and `requires_grad=False`.
+
+    Use it for evaluation and for parameter updates (`p.data -= lr * p.grad` needs no graph)::
+
+        with no_grad():
+            pred = model(X_test)
+
+        @no_grad()
+        def evaluate(model, X): ...
+    """
+
+    _flag, _value = "grad_enabled", False
+
+
+class enable_grad(_Switch):
+    """Turn graph recording back on inside a `no_grad()` block."""
+
+    _flag, _value = "grad_enabled", True
