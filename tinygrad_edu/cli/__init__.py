@@ -1,0 +1,67 @@
+"""The `tinygrad-edu` command line. Each subcommand lives in its own module here and registers
+itself in COMMANDS; `nn`, `optim` and `viz` are imported lazily, inside the commands, so
+`import tinygrad_edu` never loads them.
+
+Bad input prints one line to stderr and exits with status 2 (no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+# name -> module defining `add_arguments(parser)` and `run(args) -> int`
+COMMANDS: dict[str, str] = {
+    "demo": "demo",
+    "graph": "graph",
+    "gradcheck": "gradcheck_cmd",
+    "vanishing": "vanishing",
+    "optimizers": "optimizers",
+    "autocomplete": "autocomplete",
+    "serve": "serve",
+}
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's default prints usage; we print one line
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tinygrad-edu", description="See backpropagation happen: tinygrad_edu's lessons.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module in COMMANDS.items():
+        try:
+            mod = importlib.import_module(f"{__name__}.{module}")
+        except ModuleNotFoundError as e:
+            if e.name == f"{__name__}.{module}":
+                continue  # not built yet
+            raise
+        p = sub.add_parser(name, help=mod.__doc__.strip().splitlines()[0] if mod.__doc__ else None,
+                           description=mod.__doc__)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        run: Callable[[argparse.Namespace], int] | None = getattr(args, "_run", None)
+        if run is None:
+            parser.print_help()
+            return 2
+        return run(args)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
