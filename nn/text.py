@@ -167,8 +167,19 @@ class Trie:
                 best = i
         return text[:best]
 
+    @property
+    def num_nodes(self) -> int:
+        """Nodes below the root: one per distinct prefix of the stored words (shared prefixes
+        are stored once, which is where a Trie saves space over a plain list of words)."""
+        total, stack = 0, [self._root]
+        while stack:
+            node = stack.pop()
+            total += len(node.children)
+            stack.extend(node.children.values())
+        return total
+
     def __repr__(self) -> str:
-        return f"Trie({self._size} words)"
+        return f"Trie({self._size} words, {self.num_nodes} nodes)"
 
     # -- walking ---------------------------------------------------------------------------
 
