@@ -210,21 +210,23 @@ def _stratified_test_indices(labels: np.ndarray, n_test: int, rng: np.random.Gen
 def train_test_split(
     X: np.ndarray,
     y: np.ndarray,
-    test_size: float | int = 0.25,
+    test_size: float | int | None = 0.25,
     shuffle: bool = True,
     random_state: RandomState = None,
     stratify: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split into a training and a test part, as `sklearn.model_selection.train_test_split`.
 
-    Returns `X_train, X_test, y_train, y_test`. `test_size` is a fraction of the samples (rounded
-    up) or an absolute count. `shuffle=False` keeps the order: the first samples train, the last
-    ones test. `stratify=y` keeps each class's proportion equal in both parts (needs shuffling
-    and at least two members per class). With `random_state=None` the library's generator is used.
+    Returns `X_train, X_test, y_train, y_test`. `test_size` is a fraction of the samples
+    (rounded up) or an absolute count (None means 0.25). `shuffle=False` keeps the order: the
+    first samples train, the last ones test. `stratify=y` keeps each class's proportion equal
+    in both parts (needs shuffling and at least two members per class; the per-class test
+    counts are rounded by largest remainder). With `random_state=None` the library's
+    generator is used.
     """
     X, y = _check_xy(X, y, "train_test_split")
     n = len(X)
-    n_train, n_test = _split_sizes(n, test_size)
+    n_train, n_test = _split_sizes(n, 0.25 if test_size is None else test_size)
     rng = _as_rng(random_state) if shuffle else None
     if stratify is not None:
         labels = np.asarray(stratify)
@@ -251,7 +253,10 @@ def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[n
     return X[perm], y[perm]
 
 
-def _check_noise(noise: float) -> float:
+def _check_noise(noise: float | None) -> float:
+    """A standard deviation >= 0; None means no noise (as in scikit-learn)."""
+    if noise is None:
+        return 0.0
     if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)):
         raise TypeError(f"noise must be a number, got {noise!r}")
     if not noise >= 0:  # also refuses NaN
@@ -261,7 +266,7 @@ def _check_noise(noise: float) -> float:
 
 def make_moons(
     n_samples: int = 100,
-    noise: float = 0.1,
+    noise: float | None = 0.1,
     random_state: RandomState = None,
     shuffle: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -270,8 +275,8 @@ def make_moons(
     Class 0 is the upper half of the unit circle, `(cos t, sin t)` for t in [0, pi]; class 1 is
     the lower half circle `(1 - cos t, 0.5 - sin t)`, shifted so the two moons interlock.
     Each class gets half of the points (class 1 one more when n_samples is odd), evenly spaced
-    in t, then Gaussian noise of standard deviation `noise` is added to both coordinates.
-    Returns X float64 (n_samples, 2) and y int64 (n_samples,), shuffled unless `shuffle=False`.
+    in t, then Gaussian noise of standard deviation `noise` (None: none) is added to both
+    coordinates. Returns X float64 (n_samples, 2) and y int64 (n_samples,), shuffled unless `shuffle=False`.
     """
     n_samples = _check_count("make_moons: n_samples", n_samples, minimum=2)
     noise = _check_noise(noise)
@@ -294,7 +299,7 @@ def make_moons(
 def make_spirals(
     n_samples: int = 100,
     n_classes: int = 2,
-    noise: float = 0.05,
+    noise: float | None = 0.05,
     random_state: RandomState = None,
     shuffle: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
