@@ -1,0 +1,271 @@
+"""Optimizers with a per-coordinate step size: Adagrad, RMSprop, Adam and AdamW.
+
+Each keeps running statistics of the gradient in `self.state[p]` (arrays shaped like p) and
+divides the step by a root-mean-square of past gradients, so coordinates with large gradients
+take smaller steps. All updates are whole-array numpy operations done in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import Value
+
+from .optimizer import Optimizer, _check_nonnegative, _eval_closure, writable_data
+
+
+def _zeros_like(p: Value) -> np.ndarray:
+    data = np.asarray(p.data)
+    return np.zeros(data.shape, dtype=data.dtype)
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi et al. 2011), with torch.optim.Adagrad's exact update.
+
+    With t the step number (from 1)::
+
+        g = g + wd * p                           # weight decay
+        lr_t = lr / (1 + (t - 1) * lr_decay)
+        s = s + g * g                            # sum of squared gradients, s_0 = initial_accumulator_value
+        p = p - lr_t * g / (sqrt(s) + eps)
+
+    Args:
+        lr: learning rate (default 1e-2).
+        lr_decay: learning-rate decay (default 0).
+        weight_decay: L2 penalty (default 0).
+        initial_accumulator_value: starting value of s (default 0).
+        eps: added to the denominator (default 1e-10).
+        maximize: ascend instead of descend.
+    """
+
+    def __init__(self, params: Iterable[Value] | Iterable[dict], lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0, eps: float = 1e-10, *,
+                 maximize: bool = False) -> None:
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+        super().__init__(params, defaults)
+        # torch creates Adagrad's state eagerly, so a state_dict taken before any step has it too
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._state_for(p, group)
+
+    def _check_hyperparameters(self, hp: dict[str, Any]) -> None:
+        super()._check_hyperparameters(hp)
+        _check_nonnegative("lr_decay value", hp["lr_decay"])
+        _check_nonnegative("weight_decay value", hp["weight_decay"])
+        _check_nonnegative("initial_accumulator_value value", hp["initial_accumulator_value"])
+        _check_nonnegative("epsilon value", hp["eps"])
+
+    def _init_state(self, p: Value, group: dict[str, Any]) -> dict[str, Any]:
+        s = _zeros_like(p)
+        s.fill(group["initial_accumulator_value"])
+        return {"step": 0, "sum": s}
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One Adagrad update of every parameter that has a gradient."""
+        loss = _eval_closure(closure)
+        for group in self.param_groups:
+            wd, eps = group["weight_decay"], group["eps"]
+            for p, g in self._params_with_grad(group):
+                state = self._state_for(p, group)
+                state["step"] += 1
+                if group["maximize"]:
+                    g = -g
+                if wd != 0:
+                    g = g + wd * p.data
+                clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+                state["sum"] += g * g
+                std = np.sqrt(state["sum"])
+                std += eps
+                with writable_data(p) as w:
+                    w -= clr * (g / std)
+        return loss
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (Hinton's lecture 6e), with torch.optim.RMSprop's exact update.
+
+    ::
+
+        g = g + wd * p                               # weight decay
+        sq = alpha * sq + (1 - alpha) * g * g        # running mean of g**2, sq_0 = 0
+        avg = sqrt(sq) + eps                         # eps outside the sqrt, as torch
+        # centered=True: also ga = alpha * ga + (1 - alpha) * g and avg = sqrt(sq - ga**2) + eps,
+        # i.e. divide by the running standard deviation instead of the root mean square
+        p = p - lr * g / avg                         # momentum == 0
+        b = mu * b + g / avg;  p = p - lr * b        # momentum mu > 0 (b_0 = 0)
+
+    Args:
+        lr: learning rate (default 1e-2).
+        alpha: smoothing constant (default 0.99).
+        eps: added to the denominator (default 1e-8).
+        weight_decay: L2 penalty (default 0).
+        momentum: momentum factor (default 0).
+        centered: normalise by the estimated variance of the gradient (default False).
+        maximize: ascend instead of descend.
+    """
+
+    def __init__(self, params: Iterable[Value] | Iterable[dict], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 *, maximize: bool = False) -> None:
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, hp: dict[str, Any]) -> None:
+        super()._check_hyperparameters(hp)
+        _check_nonnegative("epsilon value", hp["eps"])
+        _check_nonnegative("momentum value", hp["momentum"])
+        _check_nonnegative("weight_decay value", hp["weight_decay"])
+        _check_nonnegative("alpha value", hp["alpha"])
+
+    def _init_state(self, p: Value, group: dict[str, Any]) -> dict[str, Any]:
+        state: dict[str, Any] = {"step": 0, "square_avg": _zeros_like(p)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = _zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = _zeros_like(p)
+        return state
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One RMSprop update of every parameter that has a gradient."""
+        loss = _eval_closure(closure)
+        for group in self.param_groups:
+            lr, alpha, eps, wd, mu = (group[k] for k in ("lr", "alpha", "eps", "weight_decay", "momentum"))
+            for p, g in self._params_with_grad(group):
+                state = self._state_for(p, group)
+                state["step"] += 1
+                if group["maximize"]:
+                    g = -g
+                if wd != 0:
+                    g = g + wd * p.data
+                sq = state["square_avg"]
+                sq *= alpha
+                sq += (1 - alpha) * g * g
+                if group["centered"]:
+                    ga = state["grad_avg"]
+                    ga += (1 - alpha) * (g - ga)  # torch's lerp form of alpha*ga + (1-alpha)*g
+                    avg = np.sqrt(sq - ga * ga)
+                else:
+                    avg = np.sqrt(sq)
+                avg += eps
+                if mu > 0:
+                    buf = state["momentum_buffer"]
+                    buf *= mu
+                    buf += g / avg
+                    with writable_data(p) as w:
+                        w -= lr * buf
+                else:
+                    with writable_data(p) as w:
+                        w -= lr * (g / avg)
+        return loss
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba 2015), with torch.optim.Adam's exact update.
+
+    With t the step number (from 1) and m_0 = v_0 = 0::
+
+        g = g + wd * p                              # L2 weight decay (see AdamW for the decoupled kind)
+        m = beta1 * m + (1 - beta1) * g             # running mean of g
+        v = beta2 * v + (1 - beta2) * g * g         # running mean of g**2
+        m_hat = m / (1 - beta1**t)                  # bias corrections: m and v start at 0
+        v_hat = v / (1 - beta2**t)
+        p = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    `amsgrad=True` uses the running maximum of v (v_max = max(v_max, v)) in place of v.
+    (torch folds the corrections into the step as lr / (1 - beta1**t) and
+    sqrt(v) / sqrt(1 - beta2**t) + eps; we compute it the same way, so the numbers agree to
+    rounding.)
+
+    Args:
+        lr: learning rate (default 1e-3).
+        betas: (beta1, beta2), decay rates of the two running means (default (0.9, 0.999)).
+        eps: added to the denominator (default 1e-8).
+        weight_decay: L2 penalty added to the gradient (default 0).
+        amsgrad: use the AMSGrad variant (default False).
+        maximize: ascend instead of descend.
+        decoupled_weight_decay: shrink p directly instead (AdamW); prefer `AdamW`.
+    """
+
+    def __init__(self, params: Iterable[Value] | Iterable[dict], lr: float = 1e-3,
+                 betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
+                 amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False) -> None:
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, hp: dict[str, Any]) -> None:
+        super()._check_hyperparameters(hp)
+        _check_nonnegative("epsilon value", hp["eps"])
+        betas = hp["betas"]
+        if len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        _check_nonnegative("weight_decay value", hp["weight_decay"])
+
+    def _init_state(self, p: Value, group: dict[str, Any]) -> dict[str, Any]:
+        state: dict[str, Any] = {"step": 0, "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = _zeros_like(p)
+        return state
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One Adam update of every parameter that has a gradient."""
+        loss = _eval_closure(closure)
+        for group in self.param_groups:
+            lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
+            beta1, beta2 = group["betas"]
+            for p, g in self._params_with_grad(group):
+                state = self._state_for(p, group)
+                state["step"] += 1
+                t = state["step"]
+                if group["maximize"]:
+                    g = -g
+                if wd != 0:
+                    if group["decoupled_weight_decay"]:
+                        with writable_data(p) as w:
+                            w *= 1 - lr * wd
+                    else:
+                        g = g + wd * p.data
+
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m += (1 - beta1) * (g - m)  # = beta1*m + (1-beta1)*g, in torch's (lerp) rounding
+                v *= beta2
+                v += (1 - beta2) * g * g
+                if group["amsgrad"]:
+                    v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+
+                step_size = lr / (1 - beta1**t)
+                denom = np.sqrt(v)
+                denom /= (1 - beta2**t) ** 0.5
+                denom += eps
+                with writable_data(p) as w:
+                    w -= step_size * (m / denom)
+        return loss
+
+
+class AdamW(Adam):
+    r"""AdamW (Loshchilov & Hutter 2019): Adam with *decoupled* weight decay, as torch.optim.AdamW.
+
+    Before the Adam step the weights shrink directly, p = p * (1 - lr * wd); the decay is not
+    added to the gradient, so it is not rescaled by Adam's per-coordinate step size::
+
+        p = p - lr * wd * p
+        m, v, m_hat, v_hat as in Adam (with the raw gradient)
+        p = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    Same arguments as Adam, but weight_decay defaults to 1e-2.
+    """
+
+    def __init__(self, params: Iterable[Value] | Iterable[dict], lr: float = 1e-3,
+                 betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
+                 amsgrad: bool = False, *, maximize: bool = False) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize, decoupled_weight_decay=True)
