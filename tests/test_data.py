@@ -161,7 +161,7 @@ def test_split_sizes_and_partition():
     np.testing.assert_array_equal(y_te, X_te[:, 0] * 10)
 
 
-@pytest.mark.parametrize("test_size, n_test", [(0.2, 20), (0.25, 25), (0.333, 34), (1, 1), (99, 99)])
+@pytest.mark.parametrize("test_size, n_test", [(0.2, 20), (0.333, 34), (1, 1), (99, 99), (None, 25)])
 def test_split_test_size(test_size, n_test):
     X, y = tagged(100)
     _, X_te, _, y_te = train_test_split(X, y, test_size=test_size, random_state=1)
@@ -297,6 +297,7 @@ def test_moons_geometry_matches_scikit_learn():
     assert lower[:, 1].max() <= 0.5 + 1e-12
     np.testing.assert_allclose(upper[[0, -1]], [[1.0, 0.0], [-1.0, 0.0]], atol=1e-12)
     np.testing.assert_allclose(lower[[0, -1]], [[0.0, 0.5], [2.0, 0.5]], atol=1e-12)
+    np.testing.assert_array_equal(make_moons(n_samples=101, noise=None, shuffle=False)[0], X)
 
 
 def test_moons_noise_is_gaussian_with_the_given_std():
