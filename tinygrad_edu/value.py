@@ -25,7 +25,7 @@ def _coerce(data: Any, dtype: Any = None, copy: bool = True) -> Any:
     if isinstance(data, (bool, int, float)) and dtype is None:
         return np.float64(data)
     try:
-        arr = np.array(data, copy=copy) if dtype is None else np.array(data, dtype=dtype, copy=copy)
+        arr = np.array(data, dtype=dtype, copy=True if copy else None)  # None: copy only if needed
     except (TypeError, ValueError) as e:
         raise TypeError(f"Value: cannot make numeric data from {type(data).__name__}: {e}") from None
     if arr.dtype.kind in "biu":

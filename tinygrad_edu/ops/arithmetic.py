@@ -95,10 +95,10 @@ class MatMul(Function):
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
         g2 = np.asarray(grad)
+        if y.ndim == 1:  # the column dimension first, so 1-D @ 1-D (a scalar) works too
+            g2 = np.expand_dims(g2, -1)
         if x.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        if y.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
         gx = gy = None
         if self.needs_grad(0):
             gx = g2 @ np.swapaxes(y2, -1, -2)

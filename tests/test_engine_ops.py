@@ -1,0 +1,241 @@
+"""Every op's forward and gradient against HIPS autograd, an independent oracle."""
+
+from __future__ import annotations
+
+import autograd
+import autograd.numpy as anp
+import autograd.scipy.special as asp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+from tinygrad_edu import Value, concat, maximum, minimum, stack, where
+
+
+def compare(ours, ref, *arrays, rtol=1e-7, atol=1e-9, seed=0):
+    """Forward equal to ref's; gradient of sum(u * f) equal to autograd's, for each input."""
+    vals = [Value(a) for a in arrays]
+    out = ours(*vals)
+    expected = ref(*arrays)
+    np.testing.assert_allclose(np.asarray(out.data), expected, rtol=rtol, atol=atol)
+    assert out.shape == np.shape(expected)
+    u = np.random.default_rng(seed).standard_normal(np.shape(expected))
+    out.backward(u)
+    for i, v in enumerate(vals):
+        g_ref = autograd.grad(lambda *a: anp.sum(ref(*a) * u), i)(*arrays)
+        assert v.grad.shape == np.shape(arrays[i])
+        np.testing.assert_allclose(v.grad, g_ref, rtol=rtol, atol=atol, err_msg=f"input {i}")
+
+
+def rand(seed, shape, lo=None, hi=None):
+    rng = np.random.default_rng(seed)
+    if lo is not None:
+        return rng.uniform(lo, hi, shape)
+    return rng.standard_normal(shape)
+
+
+seeds = st.integers(0, 2**31 - 1)
+bshapes = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4)
+
+
+@given(bshapes, seeds)
+@pytest.mark.parametrize("name,ours,ref", [
+    ("add", lambda a, b: a + b, lambda a, b: a + b),
+    ("sub", lambda a, b: a - b, lambda a, b: a - b),
+    ("mul", lambda a, b: a * b, lambda a, b: a * b),
+    ("div", lambda a, b: a / (b * b + 0.5), lambda a, b: a / (b * b + 0.5)),
+    ("maximum", maximum, anp.maximum),
+    ("minimum", minimum, anp.minimum),
+])
+def test_binary_broadcast(name, ours, ref, shapes, seed):
+    (sa, sb), _ = shapes
+    compare(ours, ref, rand(seed, sa), rand(seed + 1, sb))
+
+
+@given(bshapes, seeds)
+def test_pow_both_operands(shapes, seed):
+    (sa, sb), _ = shapes
+    compare(lambda a, b: a**b, lambda a, b: a**b, rand(seed, sa, 0.3, 2.0), rand(seed + 1, sb))
+
+
+@given(st.integers(-3, 4), seeds)
+def test_pow_constant_exponent(n, seed):
+    x = rand(seed, (3, 4), 0.3, 2.0) * np.where(rand(seed + 1, (3, 4)) > 0, 1, -1)
+    compare(lambda a: a**n, lambda a: a**n, x)
+
+
+def test_pow_base_zero_and_negative():
+    # d(x**y)/dy = x**y log x: 0 at x == 0 (as autograd), NaN for x < 0; x**2 at x < 0 is fine
+    x, y = Value(np.array([0.0, 2.0])), Value(np.array([2.0, 3.0]))
+    (x**y).sum().backward()
+    np.testing.assert_allclose(y.grad, [0.0, 8 * np.log(2)])
+    np.testing.assert_allclose(x.grad, [0.0, 12.0])
+    n = Value(-2.0)
+    (n**2).backward()
+    assert float(n.grad) == -4.0
+    e = Value(2.0)
+    with np.errstate(invalid="ignore"):
+        (Value(-2.0, requires_grad=False) ** e).backward()
+    assert np.isnan(e.grad)
+
+
+@given(st.data(), seeds)
+def test_matmul_shapes(data, seed):
+    n, k, m = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
+    batch = data.draw(mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3)).input_shapes
+    kind = data.draw(st.sampled_from(["2d", "1d-left", "1d-right", "1d-both", "batched"]))
+    sa, sb = {"2d": ((n, k), (k, m)), "1d-left": ((k,), (k, m)), "1d-right": ((n, k), (k,)),
+              "1d-both": ((k,), (k,)), "batched": (batch[0] + (n, k), batch[1] + (k, m))}[kind]
+    compare(lambda a, b: a @ b, lambda a, b: anp.matmul(a, b), rand(seed, sa), rand(seed + 1, sb))
+
+
+def test_matmul_batched_with_1d():
+    compare(lambda a, b: a @ b, anp.matmul, rand(1, (2, 3, 4)), rand(2, (4,)))
+    compare(lambda a, b: a @ b, anp.matmul, rand(1, (4,)), rand(2, (2, 4, 3)))
+
+
+def _erf_ref(x):
+    return asp.erf(x)
+
+
+UNARY = [
+    ("exp", lambda a: a.exp(), anp.exp, None),
+    ("log", lambda a: a.log(), anp.log, (0.2, 3.0)),
+    ("sqrt", lambda a: a.sqrt(), anp.sqrt, (0.2, 3.0)),
+    ("abs", lambda a: a.abs(), anp.abs, None),
+    ("abs operator", lambda a: abs(a), anp.abs, None),
+    ("neg", lambda a: -a, lambda a: -a, None),
+    ("sin", lambda a: a.sin(), anp.sin, None),
+    ("cos", lambda a: a.cos(), anp.cos, None),
+    ("tanh", lambda a: a.tanh(), anp.tanh, None),
+    ("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + anp.exp(-a)), None),
+    ("relu", lambda a: a.relu(), lambda a: anp.where(a > 0, a, 0.0), None),
+    ("leaky_relu", lambda a: a.leaky_relu(0.1), lambda a: anp.where(a > 0, a, 0.1 * a), None),
+    ("leaky_relu default", lambda a: a.leaky_relu(), lambda a: anp.where(a > 0, a, 0.01 * a), None),
+    ("elu", lambda a: a.elu(1.5), lambda a: anp.where(a > 0, a, 1.5 * (anp.exp(anp.minimum(a, 0)) - 1)), None),
+    ("softplus", lambda a: a.softplus(), lambda a: anp.logaddexp(0.0, a), None),
+    ("gelu", lambda a: a.gelu(), lambda a: 0.5 * a * (1 + _erf_ref(a / np.sqrt(2))), None),
+    ("clip", lambda a: a.clip(-0.5, 0.7), lambda a: anp.clip(a, -0.5, 0.7), None),
+]
+
+
+@given(array_shapes(min_dims=0, max_dims=3, max_side=4), seeds)
+@pytest.mark.parametrize("name,ours,ref,domain", UNARY, ids=[u[0] for u in UNARY])
+def test_unary(name, ours, ref, domain, shape, seed):
+    x = rand(seed, shape, *domain) if domain else rand(seed, shape) * 2
+    compare(ours, ref, x)
+
+
+axes_cases = [None, 0, 1, -1, (0, 2), (0, 1, 2)]
+
+
+@pytest.mark.parametrize("axis", axes_cases)
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("name,ours,ref", [
+    ("sum", lambda a, ax, kd: a.sum(axis=ax, keepdims=kd), lambda a, ax, kd: anp.sum(a, axis=ax, keepdims=kd)),
+    ("mean", lambda a, ax, kd: a.mean(axis=ax, keepdims=kd), lambda a, ax, kd: anp.mean(a, axis=ax, keepdims=kd)),
+    ("max", lambda a, ax, kd: a.max(axis=ax, keepdims=kd), lambda a, ax, kd: anp.max(a, axis=ax, keepdims=kd)),
+    ("min", lambda a, ax, kd: a.min(axis=ax, keepdims=kd), lambda a, ax, kd: anp.min(a, axis=ax, keepdims=kd)),
+    ("var", lambda a, ax, kd: a.var(axis=ax, keepdims=kd), lambda a, ax, kd: anp.var(a, axis=ax, keepdims=kd)),
+    ("logsumexp", lambda a, ax, kd: a.logsumexp(axis=ax, keepdims=kd),
+     lambda a, ax, kd: asp.logsumexp(a, axis=ax, keepdims=kd)),
+])
+def test_reductions_every_axis(name, ours, ref, axis, keepdims):
+    x = rand(7, (2, 3, 4))
+    compare(lambda a: ours(a, axis, keepdims), lambda a: ref(a, axis, keepdims), x)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_softmax_and_log_softmax(axis):
+    x = rand(3, (3, 4, 5))
+    lse = lambda a: asp.logsumexp(a, axis=axis, keepdims=True)  # noqa: E731
+    compare(lambda a: a.softmax(axis=axis), lambda a: anp.exp(a - lse(a)), x)
+    compare(lambda a: a.log_softmax(axis=axis), lambda a: a - lse(a), x)
+
+
+def test_stable_at_large_values():
+    x = np.array([[1000.0, 1000.0, 999.0], [-1000.0, 0.0, 1000.0]])
+    v = Value(x)
+    s, ls, lse = v.softmax(), v.log_softmax(), v.logsumexp(axis=1)
+    for out in (s, ls, lse):
+        assert np.all(np.isfinite(out.data))
+    compare(lambda a: a.logsumexp(axis=1), lambda a: asp.logsumexp(a, axis=1), x)
+    compare(lambda a: a.log_softmax(axis=1), lambda a: a - asp.logsumexp(a, axis=1, keepdims=True), x)
+    big = Value(np.array([-800.0, 800.0]))
+    sig = big.sigmoid()
+    np.testing.assert_allclose(sig.data, [0.0, 1.0])
+    assert np.all(np.isfinite(big.softplus().data))
+
+
+def test_max_ties_go_to_first():
+    x = Value(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]))
+    x.max(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 1, 0], [1, 0, 0]])
+
+
+@given(array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seeds)
+def test_reshape_transpose_flatten(shape, seed):
+    x = rand(seed, shape)
+    compare(lambda a: a.reshape(-1), lambda a: anp.reshape(a, -1), x)
+    compare(lambda a: a.flatten(), lambda a: anp.reshape(a, -1), x)
+    compare(lambda a: a.T, lambda a: anp.transpose(a), x)
+    perm = tuple(np.random.default_rng(seed).permutation(len(shape)))
+    compare(lambda a: a.transpose(*perm), lambda a: anp.transpose(a, perm), x)
+    compare(lambda a: a.reshape(shape[::-1]), lambda a: anp.reshape(a, shape[::-1]), x)
+
+
+@given(st.lists(st.integers(-4, 3), min_size=1, max_size=8), seeds)
+def test_integer_array_indexing_with_repeats(idx, seed):
+    x = rand(seed, (4, 3))
+    index = np.array(idx)
+    compare(lambda a: a[index], lambda a: a[index], x)
+    compare(lambda a: a[index, 1:], lambda a: a[index, 1:], x)
+    compare(lambda a: a[:, index % 3], lambda a: a[:, index % 3], x)
+
+
+def test_basic_indexing_and_pairs():
+    x = rand(1, (3, 4, 5))
+    for index in [1, (slice(None), 2), (slice(1, None), slice(None, None, 2), -1), (Ellipsis, 0), (None, 0)]:
+        compare(lambda a, i=index: a[i], lambda a, i=index: a[i], x)
+    rows, cols = np.array([0, 0, 2, 1]), np.array([1, 1, 3, 0])
+    compare(lambda a: a[rows, cols], lambda a: a[rows, cols], x)
+    mask = rand(2, (3, 4, 5)) > 0
+    compare(lambda a: a[mask], lambda a: a[mask], x)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_concat_and_stack(axis):
+    a, b, c = rand(1, (2, 3)), rand(2, (2, 3)), rand(3, (2, 3))
+    compare(lambda x, y, z: concat([x, y, z], axis=axis), lambda x, y, z: anp.concatenate([x, y, z], axis=axis),
+            a, b, c)
+    compare(lambda x, y, z: stack([x, y, z], axis=axis), lambda x, y, z: anp.stack([x, y, z], axis=axis), a, b, c)
+
+
+def test_where_broadcasts():
+    cond = rand(5, (3, 4)) > 0
+    compare(lambda a, b: where(cond, a, b), lambda a, b: anp.where(cond, a, b + anp.zeros((3, 4))),
+            rand(1, (3, 4)), rand(2, (4,)))
+
+
+def test_composite_expression_against_autograd():
+    def f(w, x, b, lib):
+        h = lib["tanh"](x @ w + b)
+        return lib["sum"](h * h) / 7.0 - lib["sum"](lib["exp"](-h))
+
+    ours = {"tanh": lambda v: v.tanh(), "sum": lambda v: v.sum(), "exp": lambda v: v.exp()}
+    ref = {"tanh": anp.tanh, "sum": anp.sum, "exp": anp.exp}
+    compare(lambda w, x, b: f(w, x, b, ours), lambda w, x, b: f(w, x, b, ref),
+            rand(1, (4, 3)), rand(2, (5, 4)), rand(3, (3,)))
+
+
+def test_reflected_operators_with_numbers_and_arrays():
+    arr = rand(9, (2, 3))
+    compare(lambda a: 2.0 - a, lambda a: 2.0 - a, arr)
+    compare(lambda a: 3.0 / (a * a + 1), lambda a: 3.0 / (a * a + 1), arr)
+    compare(lambda a: 2.0**a, lambda a: 2.0**a, arr)
+    compare(lambda a: arr + a * arr, lambda a: arr + a * arr, arr)
+    compare(lambda a: arr - a, lambda a: arr - a, arr)
+    compare(lambda a: arr @ a.T, lambda a: arr @ a.T, arr)
+    compare(lambda a: a / arr, lambda a: a / arr, arr)
