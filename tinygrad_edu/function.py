@@ -56,14 +56,23 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> Value:
         """Run the op on Values (numbers and arrays become constants) and record it in the graph."""
-        args = _as_values(inputs)
+        # Plain loops rather than any()/all() generators: this is the hottest code in the library.
+        for x in inputs:
+            if type(x) is not Value:
+                inputs = _as_values(inputs)
+                break
+        record = False
+        if MODE.grad_enabled:
+            for x in inputs:
+                if x.requires_grad:
+                    record = True
+                    break
         ctx = cls()
-        ctx.parents = args
+        ctx.parents = inputs
         try:
-            data = ctx.forward(*[a._data for a in args], **options)
+            data = ctx.forward(*[x._data for x in inputs], **options)
         except (ValueError, IndexError) as e:
-            raise _op_error(cls.name, args, e) from None
-        record = MODE.grad_enabled and any(a.requires_grad for a in args)
+            raise _op_error(cls.name, inputs, e) from None
         out = Value._make(data, ctx if record else None)
         if MODE.anomaly:
             ctx.where = _user_line()
@@ -91,9 +100,11 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
 def _as_values(inputs: tuple) -> tuple:
     """Wrap non-Value operands as constants; Python numbers take the dtype of the Value operand
     (numpy's weak-scalar rule: float32 * 2.0 stays float32)."""
-    if all(type(x) is Value for x in inputs):
-        return inputs
-    like = next((x for x in inputs if isinstance(x, Value)), None)
+    like = None
+    for x in inputs:
+        if type(x) is Value:
+            like = x
+            break
     return tuple(x if isinstance(x, Value) else Value._constant(x, like) for x in inputs)
 
 

@@ -8,6 +8,7 @@ from the output to the inputs applying the chain rule at every node.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import numpy as np
@@ -59,14 +60,18 @@ class Value:
     def _make(cls, data: Any, ctx: Any) -> Value:
         """Fast constructor for op outputs (data already numpy)."""
         v = object.__new__(cls)
-        v._data, v._grad, v._ctx, v.requires_grad, v.label = data, None, ctx, ctx is not None, ""
+        v._data = data
+        v._grad = None
+        v._ctx = ctx
+        v.requires_grad = ctx is not None
+        v.label = ""
         return v
 
     @classmethod
     def _constant(cls, x: Any, like: Value | None) -> Value:
         """A constant operand; a Python number takes the dtype of the Value it meets."""
-        if isinstance(x, (int, float)) and not isinstance(x, bool) and like is not None:
-            data = like._data.dtype.type(x)
+        if type(x) is float or type(x) is int:
+            data = like._data.dtype.type(x) if like is not None else np.float64(x)
         else:
             data = _coerce(x, copy=False)
         return cls._make(data, None)
@@ -147,33 +152,39 @@ class Value:
         the upstream gradient dL/d(self), of the same shape.
         """
         seed = self._seed(grad)
-        order = topological_order(self)
-        grads: dict[Value, Any] = {self: seed}
-        anomaly = MODE.anomaly
-        for node in reversed(order):  # outputs before inputs: each node's grad is complete here
-            ctx = node._ctx
-            if ctx is None:
-                continue
-            g = grads.get(node)
-            if g is None:
-                continue
-            in_grads = ctx.backward(g)
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,)
-            for i, (p, pg) in enumerate(zip(ctx.parents, in_grads)):
-                if pg is None or not p.requires_grad:
+        check = _check_finite if MODE.anomaly else None
+        gc_was_on = gc.isenabled()
+        gc.disable()  # the pass allocates many short-lived objects and no cycles; GC scans would double its time
+        try:
+            order = topological_order(self)
+            grads: dict[Value, Any] = {self: seed}
+            for node in reversed(order):  # outputs before inputs: each node's grad is complete here
+                ctx = node._ctx
+                if ctx is None:
                     continue
-                if anomaly:
-                    from .function import _check_finite
-                    _check_finite(pg, f"{ctx.name} backward produced NaN/Inf in the gradient of input {i}", ctx)
-                prev = grads.get(p)
-                grads[p] = pg if prev is None else prev + pg
-        # Commit only after the whole pass succeeded, so an error leaves every grad as it was.
-        for node in order:
-            if node._ctx is not None:
-                node._grad = grads.get(node)
-            elif node.requires_grad and node in grads:
-                node._accumulate(grads[node])
+                g = grads.get(node)
+                if g is None:
+                    continue
+                in_grads = ctx.backward(g)
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+                for i, p in enumerate(ctx.parents):
+                    pg = in_grads[i]
+                    if pg is None or not p.requires_grad:
+                        continue
+                    if check:
+                        check(pg, f"{ctx.name} backward produced NaN/Inf in the gradient of input {i}", ctx)
+                    prev = grads.get(p)
+                    grads[p] = pg if prev is None else prev + pg
+            # Commit only after the whole pass succeeded, so an error leaves every grad as it was.
+            for node in order:
+                if node._ctx is not None:
+                    node._grad = grads.get(node)
+                elif node.requires_grad and node in grads:
+                    node._accumulate(grads[node])
+        finally:
+            if gc_was_on:
+                gc.enable()
 
     def _seed(self, grad: Any) -> Any:
         if not self.requires_grad:
@@ -362,25 +373,26 @@ def topological_order(root: Value) -> list[Value]:
     """Every Value `root` depends on, inputs first, `root` last.
 
     Iterative depth-first search with an explicit stack, so a graph a million nodes deep needs
-    no recursion; the visited set makes a shared node (b = a + a) appear once.
+    no recursion. Expanding a node pushes it back under a `None` marker and then its parents;
+    when the marker comes off the stack all its parents are done, so the node is emitted. The
+    visited set makes a shared node (b = a + a) appear once.
     """
     order: list[Value] = []
     visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    stack: list[Value | None] = [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+        node = stack.pop()
+        if node is None:  # marker: the node below it has all its inputs emitted
+            order.append(stack.pop())
             continue
         if node in visited:
             continue
         visited.add(node)
-        stack.append((node, True))
+        stack.append(node)
+        stack.append(None)
         ctx = node._ctx
         if ctx is not None:
-            for p in ctx.parents:
-                if p not in visited:
-                    stack.append((p, False))
+            stack.extend(ctx.parents)
     return order
 
 
@@ -411,3 +423,4 @@ def _reduced_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
 
 
 from . import ops  # noqa: E402  (ops build Values; imported after the class exists)
+from .function import _check_finite  # noqa: E402

@@ -37,8 +37,9 @@ class Mul(Function):
 
     def backward(self, grad):
         x, y = self.saved
-        gx = unbroadcast(grad * y, np.shape(x)) if self.needs_grad(0) else None
-        gy = unbroadcast(grad * x, np.shape(y)) if self.needs_grad(1) else None
+        px, py = self.parents
+        gx = unbroadcast(grad * y, x.shape) if px.requires_grad else None
+        gy = unbroadcast(grad * x, y.shape) if py.requires_grad else None
         return gx, gy
 
 
@@ -60,11 +61,11 @@ class Pow(Function):
         gx = gy = None
         if self.needs_grad(0):
             # x ** where(y, y-1, 1): keeps d(x**0)/dx = 0 at x == 0 instead of 0 * inf
-            gx = unbroadcast(grad * y * x ** np.where(y, y - 1, 1), np.shape(x))
+            gx = unbroadcast(grad * y * x ** np.where(y, y - 1, 1), x.shape)
         if self.needs_grad(1):
             with np.errstate(invalid="ignore", divide="ignore"):
                 log_x = np.log(np.where(x == 0, 1, x))
-            gy = unbroadcast(grad * out * log_x, np.shape(y))
+            gy = unbroadcast(grad * out * log_x, y.shape)
         return gx, gy
 
 
