@@ -116,6 +116,13 @@ class Optimizer:
         group["params"] = list(params)
         if len(group["params"]) == 0:
             raise ValueError("optimizer got an empty parameter list")
+        named = [isinstance(p, tuple) for p in group["params"]]
+        if any(named):  # (name, Value) pairs, as from named_parameters(): keep the names like torch
+            if not all(named):
+                raise ValueError("all optimizer params should be with/without names. Some param names "
+                                 "are missing")
+            group["param_names"] = [name for name, _ in group["params"]]
+            group["params"] = [p for _, p in group["params"]]
         for p in group["params"]:
             if not isinstance(p, Value):
                 raise TypeError("optimizer can only optimize Values, but one of the params is "

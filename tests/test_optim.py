@@ -250,8 +250,10 @@ def test_parameter_list_errors():
         SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
     with pytest.raises(ValueError, match="twice"):
         SGD([p, p], lr=0.1)
-    # a generator (like model.parameters()) is fine
+    # a generator (like model.parameters()) is fine, and so are (name, Value) pairs
     SGD((q for q in [p]), lr=0.1)
+    opt = SGD([("w", p)], lr=0.1)
+    assert opt.param_groups[0]["params"] == [p] and opt.param_groups[0]["param_names"] == ["w"]
 
 
 @pytest.mark.parametrize("cls, kwargs, message", [
