@@ -1,0 +1,300 @@
+"""Callbacks: small objects that `fit` calls at fixed points of training (Keras style).
+
+The training loop of `nn.training.fit`, with the place of every hook::
+
+    on_train_begin(state, logs)
+    for epoch in range(epochs):
+        on_epoch_begin(state, logs)            # LearningRateScheduler sets the lr here
+        for batch in loader:
+            on_batch_begin(state, logs)
+            optimizer.zero_grad(); loss = loss_fn(model(xb), yb); loss.backward()
+            on_after_backward(state, logs)     # gradients exist, the step has not happened:
+                                               # GradientClipping clips, GradientMonitor records
+            optimizer.step()
+            on_batch_end(state, logs)
+        (validation)
+        on_epoch_end(state, logs)              # EarlyStopping decides here
+    on_train_end(state, logs)                  # EarlyStopping restores the best weights here
+
+Every hook receives the same `TrainerState` (`state`) and a `logs` dict:
+
+- `TrainerState` fields: `model`, `optimizer`, `loss_fn`, `epochs` (the limit), `epoch` (from 0),
+  `batch` (index within the epoch), `step` (optimizer steps so far, over all epochs),
+  `steps_per_epoch`, `loss` (the current batch's loss Value, set before `on_after_backward`),
+  `history` (the `History` being filled) and `stop_training` (set it to True to end training
+  after the current batch; `fit` checks it after every batch and every epoch).
+- `logs`: in batch hooks `{"batch", "size", "loss"}` (loss as a float; `on_batch_begin` gets only
+  `batch` and `size`); in `on_epoch_end` the epoch's results (`loss`, metrics, `val_*`, `lr`);
+  in `on_train_end` the last epoch's results.
+
+Callbacks run in the order given, so `[GradientClipping(1.0), GradientMonitor(model)]` records
+the clipped gradients and `[GradientMonitor(model), GradientClipping(1.0)]` the raw ones.
+
+The learning rate is read and written through the optimizer's `lr` attribute when it has one,
+else through every `param_groups[i]["lr"]` (see `get_lr` / `set_lr`); nothing else about the
+optimizer is assumed (`nn` never imports `optim`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import Value
+
+__all__ = [
+    "Callback",
+    "TrainerState",
+    "EarlyStopping",
+    "LearningRateScheduler",
+    "GradientClipping",
+    "clip_grad_norm",
+    "get_lr",
+    "set_lr",
+]
+
+
+# ----------------------------------------------------------------------------- the trainer state
+
+@dataclass
+class TrainerState:
+    """What a callback can see and change while `fit` runs (one object for the whole run)."""
+
+    model: Any
+    optimizer: Any
+    loss_fn: Any = None
+    epochs: int = 1
+    epoch: int = 0
+    batch: int = 0
+    step: int = 0
+    steps_per_epoch: int = 0
+    loss: Value | None = None
+    history: Any = None
+    stop_training: bool = False
+    extra: dict = field(default_factory=dict)  # room for callbacks to share notes
+
+
+class Callback:
+    """Base class: override the hooks you need; each receives `(state, logs)` and returns None."""
+
+    def on_train_begin(self, state: TrainerState, logs: dict) -> None: ...
+    def on_epoch_begin(self, state: TrainerState, logs: dict) -> None: ...
+    def on_batch_begin(self, state: TrainerState, logs: dict) -> None: ...
+    def on_after_backward(self, state: TrainerState, logs: dict) -> None: ...
+    def on_batch_end(self, state: TrainerState, logs: dict) -> None: ...
+    def on_epoch_end(self, state: TrainerState, logs: dict) -> None: ...
+    def on_train_end(self, state: TrainerState, logs: dict) -> None: ...
+
+
+# ----------------------------------------------------------------------------- learning rate access
+
+def get_lr(optimizer: Any) -> float | None:
+    """The optimizer's learning rate: its `lr` attribute, else `param_groups[0]["lr"]`, else None."""
+    lr = getattr(optimizer, "lr", None)
+    if isinstance(lr, (int, float, np.integer, np.floating)) and not isinstance(lr, bool):
+        return float(lr)
+    groups = getattr(optimizer, "param_groups", None)
+    if groups:
+        return float(groups[0]["lr"])
+    return None
+
+
+def set_lr(optimizer: Any, lr: float) -> None:
+    """Write `lr` into the optimizer: its `lr` attribute if it has one, and every param group."""
+    found = False
+    if hasattr(optimizer, "lr"):
+        optimizer.lr = lr
+        found = True
+    for group in getattr(optimizer, "param_groups", None) or ():
+        group["lr"] = lr  # harmless when `lr` is a property that already wrote every group
+        found = True
+    if not found:
+        raise AttributeError(
+            f"{type(optimizer).__name__} has neither an `lr` attribute nor `param_groups`; "
+            "a learning-rate schedule cannot change it"
+        )
+
+
+# ----------------------------------------------------------------------------- EarlyStopping
+
+class EarlyStopping(Callback):
+    """Stop when the monitored quantity has stopped improving (Keras semantics).
+
+    After every epoch, with `current = logs[monitor]`:
+
+    - improvement means `current < best - min_delta` in "min" mode, `current > best + min_delta`
+      in "max" mode; "auto" picks "max" when the name contains "acc" (accuracy) or "auc", else
+      "min" (losses);
+    - an improvement resets the wait counter and remembers the epoch (`best_epoch`, `best`) and,
+      with `restore_best_weights=True`, a copy of `model.state_dict()`;
+    - otherwise the counter grows, and when it reaches `patience` (and this is not the first
+      epoch) training stops: `state.stop_training = True`, `stopped_epoch` = this epoch.
+      `patience=0` therefore stops at the first epoch without improvement.
+
+    With `restore_best_weights=True` the best weights are loaded back when training ends (whether
+    it stopped early or ran out of epochs, as in Keras 3). Epoch numbers count from 0.
+    A missing `monitor` key warns and does nothing (e.g. "val_loss" without validation data).
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 0,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+    ) -> None:
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        self.monitor = monitor
+        self.patience = int(patience)
+        self.min_delta = abs(float(min_delta))
+        if mode == "auto":
+            name = monitor.lower()
+            mode = "max" if ("acc" in name or "auc" in name) else "min"
+        self.mode = mode
+        self.restore_best_weights = bool(restore_best_weights)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.wait = 0
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch: int | None = None
+        self.stopped_epoch: int | None = None
+        self.best_weights: dict[str, np.ndarray] | None = None
+
+    def _is_improvement(self, current: float) -> bool:
+        if self.mode == "min":
+            return current < self.best - self.min_delta
+        return current > self.best + self.min_delta
+
+    def on_train_begin(self, state: TrainerState, logs: dict) -> None:
+        self._reset()
+
+    def on_epoch_end(self, state: TrainerState, logs: dict) -> None:
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(
+                f"EarlyStopping: '{self.monitor}' is not among the logged values {sorted(logs)}; "
+                "nothing is monitored (did you forget validation data?)",
+                stacklevel=2,
+            )
+            return
+        current = float(current)
+        self.wait += 1
+        if self._is_improvement(current):
+            self.best, self.best_epoch, self.wait = current, state.epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = _copy_state(state.model)
+            return
+        if self.wait >= self.patience and state.epoch > 0:
+            self.stopped_epoch = state.epoch
+            state.stop_training = True
+
+    def on_train_end(self, state: TrainerState, logs: dict) -> None:
+        if self.restore_best_weights and self.best_weights is not None:
+            state.model.load_state_dict(self.best_weights)
+
+
+def _copy_state(model: Any) -> dict[str, np.ndarray]:
+    """A deep copy of the state dict: later optimizer steps must not change the saved snapshot."""
+    return {k: np.array(np.asarray(v), copy=True) for k, v in model.state_dict().items()}
+
+
+# ----------------------------------------------------------------------------- LearningRateScheduler
+
+class LearningRateScheduler(Callback):
+    """At the start of every epoch set `lr = schedule(epoch, lr)` (Keras; epochs count from 0).
+
+    `schedule(epoch, lr)` receives the optimizer's current lr and returns the new one; a schedule
+    taking only `(epoch)` works too. Example, halve every 10 epochs::
+
+        LearningRateScheduler(lambda epoch, lr: lr * 0.5 if epoch and epoch % 10 == 0 else lr)
+
+    `self.lrs` lists the lr set for each epoch.
+    """
+
+    def __init__(self, schedule: Callable[..., float]) -> None:
+        if not callable(schedule):
+            raise TypeError(f"LearningRateScheduler: schedule must be callable, got {schedule!r}")
+        self.schedule = schedule
+        self._two_args = _accepts_two_args(schedule)
+        self.lrs: list[float] = []
+
+    def on_train_begin(self, state: TrainerState, logs: dict) -> None:
+        self.lrs = []
+
+    def on_epoch_begin(self, state: TrainerState, logs: dict) -> None:
+        lr = get_lr(state.optimizer)
+        if lr is None:
+            raise AttributeError(
+                f"LearningRateScheduler: {type(state.optimizer).__name__} exposes no `lr` "
+                "attribute or `param_groups`, so its learning rate cannot be scheduled"
+            )
+        new = self.schedule(state.epoch, lr) if self._two_args else self.schedule(state.epoch)
+        if isinstance(new, bool) or not isinstance(new, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(new):
+            raise ValueError(f"LearningRateScheduler: schedule returned {new!r}, not a finite number")
+        set_lr(state.optimizer, float(new))
+        self.lrs.append(float(new))
+
+
+def _accepts_two_args(fn: Callable[..., Any]) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # some builtins have no signature: assume the Keras form
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
+
+
+# ----------------------------------------------------------------------------- GradientClipping
+
+def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
+    """Scale all gradients together so that their global L2 norm is at most `max_norm`.
+
+    `total = sqrt(sum over params of sum(grad**2))`; when `total > max_norm` every grad is
+    multiplied by `max_norm / (total + 1e-6)` (as `torch.nn.utils.clip_grad_norm_`), which keeps
+    the direction of the step and bounds its length. Returns `total` (before clipping).
+    A NaN/Inf total leaves the gradients unchanged: no rescaling can repair them.
+    """
+    if max_norm <= 0:
+        raise ValueError(f"clip_grad_norm: max_norm must be > 0, got {max_norm}")
+    grads = [p.grad for p in params if p.requires_grad]
+    total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads))
+    if math.isfinite(total) and total > max_norm:
+        scale = max_norm / (total + 1e-6)
+        for g in grads:
+            g *= g.dtype.type(scale)  # in place: the grad buffers are the parameters' own
+    return total
+
+
+class GradientClipping(Callback):
+    """Clip the global gradient norm to `max_norm` after every backward, before the step.
+
+    See `clip_grad_norm` for the formula. `self.norms` records the norm before clipping at every
+    step (a quick view of exploding gradients); `self.clipped` counts the steps that were clipped.
+    """
+
+    def __init__(self, max_norm: float) -> None:
+        if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
+            raise ValueError(f"GradientClipping: max_norm must be a positive number, got {max_norm!r}")
+        self.max_norm = float(max_norm)
+        self.norms: list[float] = []
+        self.clipped = 0
+
+    def on_train_begin(self, state: TrainerState, logs: dict) -> None:
+        self.norms, self.clipped = [], 0
+
+    def on_after_backward(self, state: TrainerState, logs: dict) -> None:
+        total = clip_grad_norm(state.model.parameters(), self.max_norm)
+        self.norms.append(total)
+        self.clipped += total > self.max_norm
