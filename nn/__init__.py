@@ -1,1 +1,38 @@
-"""nn package (filled in by its issue)."""
+"""nn: neural networks on the tinygrad_edu engine.
+
+    from nn import MLP, cross_entropy
+    model = MLP(64, [128, 64], 10)
+    loss = cross_entropy(model(X), y)
+    loss.backward()
+
+Layers, activations, losses and the training loop are importable from `nn` directly; the
+submodules `nn.init`, `nn.data`, `nn.text`, `nn.scalar` and `nn.diagnostics` hold the rest.
+`nn` depends only on numpy, the standard library and `tinygrad_edu` (never on `optim` or `viz`).
+"""
+
+from . import data, init, scalar, text
+from .activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh, get_activation
+from .layers import MLP, BatchNorm1d, BatchNorm2d, Dropout, Flatten, Linear, Sequential
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HingeLoss,
+    MSELoss,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    l1_penalty,
+    l2_penalty,
+    mse_loss,
+)
+from .module import Module
+
+__all__ = [
+    "Module", "Linear", "Sequential", "MLP", "Dropout", "BatchNorm1d", "BatchNorm2d", "Flatten",
+    "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softplus", "GELU", "Softmax", "get_activation",
+    "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge_loss",
+    "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss", "l1_penalty", "l2_penalty",
+    "init", "data", "text", "scalar",
+]

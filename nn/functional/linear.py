@@ -1,0 +1,47 @@
+"""The fused affine map of a Linear layer: one graph node instead of transpose, matmul and add."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import Function, Value
+
+
+class LinearFn(Function):
+    """Y = X W^T + b,  X: (..., in), W: (out, in), b: (out,).
+
+    dL/dX = dL/dY W,   dL/dW = dL/dY^T X (summed over the batch),   dL/db = sum over the batch of dL/dY.
+    """
+
+    name = "linear"
+
+    def forward(self, x, w, b=None):
+        if np.ndim(x) == 0 or np.shape(x)[-1] != w.shape[1]:
+            raise ValueError(f"input's last dimension must be in_features={w.shape[1]}, got shape {np.shape(x)}")
+        self.saved = (x, w)
+        out = x @ w.T
+        if b is not None:
+            if out.dtype == np.result_type(out, b):
+                out += b  # out is a fresh array: add in place, no copy
+            else:
+                out = out + b
+        return out
+
+    def backward(self, grad):
+        x, w = self.saved
+        g2 = grad.reshape(-1, grad.shape[-1])
+        gx = (grad @ w) if self.needs_grad(0) else None
+        gw = (g2.T @ x.reshape(-1, x.shape[-1])) if self.needs_grad(1) else None
+        if len(self.parents) == 2:
+            return gx, gw
+        gb = g2.sum(axis=0) if self.needs_grad(2) else None
+        return gx, gw, gb
+
+
+def linear(x: Any, weight: Value, bias: Value | None = None) -> Value:
+    """x @ weight.T + bias (bias optional), as one op."""
+    if bias is None:
+        return LinearFn.apply(x, weight)
+    return LinearFn.apply(x, weight, bias)

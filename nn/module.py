@@ -1,0 +1,332 @@
+"""`Module`: the base class of every layer and model.
+
+A Module finds its parameters by looking at its attributes, so a model is written as plain
+Python::
+
+    class TwoLayer(Module):
+        def __init__(self):
+            self.fc1 = Linear(2, 16)      # a sub-module: its parameters become "fc1.weight", ...
+            self.fc2 = Linear(16, 1)
+        def forward(self, x):
+            return self.fc2(self.fc1(x).relu())
+
+What counts:
+- a leaf `Value` attribute with `requires_grad=True` is a parameter;
+- a `Module` attribute is a child; lists, tuples and dicts of Modules/Values are searched too
+  (names "layers.0.weight", "heads.a.bias");
+- buffers (state that is saved but not trained, e.g. BatchNorm's running statistics) are numpy
+  arrays registered with `register_buffer(name, array)`.
+
+Names and order follow PyTorch (a module's own parameters, then its buffers, then its children),
+so `state_dict()` loads into the equivalent `torch.nn` model unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from tinygrad_edu import Value
+
+_INTERNAL = frozenset({"training", "_forward_hooks", "_buffer_names"})
+
+Hook = Callable[["Module", tuple, Any], Any]
+
+
+class RemovableHandle:
+    """Returned by `register_forward_hook`; `.remove()` unregisters the hook (idempotent)."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict[int, Hook]) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` skipped."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class: subclass it, set layers/parameters as attributes, write `forward`.
+
+    Calling `super().__init__()` is optional: the bookkeeping is set up in `__new__`.
+    """
+
+    training: bool
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Module:
+        self = super().__new__(cls)
+        d = self.__dict__
+        d["training"] = True
+        d["_forward_hooks"] = {}
+        d["_buffer_names"] = []
+        return self
+
+    def __init__(self) -> None:
+        pass
+
+    # --- calling -------------------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, out)
+                if result is not None:  # as in PyTorch, a hook may replace the output
+                    out = result
+        return out
+
+    def register_forward_hook(self, fn: Hook) -> RemovableHandle:
+        """Call `fn(module, inputs, output)` after every forward; returns a handle with `.remove()`."""
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = fn
+        return handle
+
+    # --- discovery -----------------------------------------------------------------------------
+    def register_buffer(self, name: str, array: Any) -> None:
+        """Store `array` as attribute `name`, saved in `state_dict()` but not a parameter."""
+        if name not in self._buffer_names:
+            self._buffer_names.append(name)
+        object.__setattr__(self, name, np.asarray(array))
+
+    def _own(self) -> Iterator[tuple[str, Any]]:
+        """(name, Value) for this module's own parameters and (name, Module) for its children."""
+        for name, attr in self.__dict__.items():
+            if name in _INTERNAL or name in self._buffer_names:
+                continue
+            yield from _walk(name, attr)
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
+        """(dotted name, parameter) pairs, each parameter once even if shared."""
+        seen: set[int] = set()
+        for mod_prefix, mod in self._named_modules(prefix):
+            for name, obj in mod._own():
+                if isinstance(obj, Value) and id(obj) not in seen:
+                    seen.add(id(obj))
+                    yield mod_prefix + name, obj
+
+    def parameters(self) -> list[Value]:
+        """The trainable Values, in a fixed order (what an optimizer takes)."""
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        for mod_prefix, mod in self._named_modules(prefix):
+            for name in mod._buffer_names:
+                yield mod_prefix + name, getattr(mod, name)
+
+    def buffers(self) -> list[np.ndarray]:
+        return [b for _, b in self.named_buffers()]
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        seen: set[int] = set()
+        for name, obj in self._own():
+            if isinstance(obj, Module) and id(obj) not in seen:
+                seen.add(id(obj))
+                yield name, obj
+
+    def children(self) -> list[Module]:
+        return [m for _, m in self.named_children()]
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """(dotted name, module) for this module ("" for itself) and every descendant, depth first."""
+        for p, m in self._named_modules(prefix + "." if prefix else ""):
+            yield p[:-1], m
+
+    def modules(self) -> list[Module]:
+        return [m for _, m in self.named_modules()]
+
+    def _named_modules(self, prefix: str) -> Iterator[tuple[str, Module]]:
+        """Like named_modules, but each prefix ends with '.' (or is '') for joining names."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            p, mod = stack.pop()
+            if id(mod) in seen:
+                continue
+            seen.add(id(mod))
+            yield p, mod
+            stack.extend(reversed([(f"{p}{name}.", child) for name, child in mod.named_children()]))
+
+    def num_parameters(self) -> int:
+        """Number of trainable numbers."""
+        return sum(p.size for p in self.parameters())
+
+    # --- modes and gradients -------------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (Dropout drops, BatchNorm uses batch statistics) for this and every child."""
+        for m in self.modules():
+            m.__dict__["training"] = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: `train(False)`."""
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        """Clear the gradient of every parameter."""
+        for p in self.parameters():
+            p.grad = None
+
+    def to(self, dtype: Any) -> Module:
+        """Cast every parameter and floating buffer to `dtype` in place (e.g. np.float32); returns self."""
+        dtype = np.dtype(dtype)
+        for p in self.parameters():
+            p.data = np.asarray(p.data).astype(dtype)
+            p.grad = None
+        for m in self.modules():
+            for name in m._buffer_names:
+                buf = getattr(m, name)
+                if buf.dtype.kind == "f":
+                    object.__setattr__(m, name, buf.astype(dtype))
+        return self
+
+    # --- saving and loading --------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """{dotted name: numpy copy} of every parameter and buffer (PyTorch's key names)."""
+        out: dict[str, np.ndarray] = {}
+        seen: set[int] = set()
+        for mod_prefix, mod in self._named_modules(""):
+            for name, obj in mod._own():
+                if isinstance(obj, Value) and id(obj) not in seen:
+                    seen.add(id(obj))
+                    out[mod_prefix + name] = np.array(obj.data, copy=True)
+            for name in mod._buffer_names:
+                out[mod_prefix + name] = np.array(getattr(mod, name), copy=True)
+        return out
+
+    def _state_targets(self) -> dict[str, tuple[Module, str, Value | None]]:
+        """key -> (owning module, attribute name, parameter or None for a buffer)."""
+        targets: dict[str, tuple[Module, str, Value | None]] = {}
+        seen: set[int] = set()
+        for mod_prefix, mod in self._named_modules(""):
+            for name, obj in mod._own():
+                if isinstance(obj, Value) and id(obj) not in seen:
+                    seen.add(id(obj))
+                    targets[mod_prefix + name] = (mod, name, obj)
+            for name in mod._buffer_names:
+                targets[mod_prefix + name] = (mod, name, None)
+        return targets
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays from `state` into the parameters (in place) and buffers.
+
+        Everything is checked before anything is written: with `strict=True` a missing or
+        unexpected key raises KeyError naming it; a shape mismatch raises ValueError naming the
+        key and both shapes (also with `strict=False`). On error the module is unchanged.
+        Values are cast to each parameter's dtype. A missing BatchNorm `num_batches_tracked`
+        is tolerated (as in PyTorch, for state dicts from older code).
+        """
+        targets = self._state_targets()
+        missing = [k for k in targets if k not in state and not k.endswith("num_batches_tracked")]
+        unexpected = [k for k in state if k not in targets]
+        if strict and missing:
+            raise KeyError(f"load_state_dict: missing key(s) {missing} (the model has {list(targets)})")
+        if strict and unexpected:
+            raise KeyError(f"load_state_dict: unexpected key(s) {unexpected} (the model has {list(targets)})")
+        updates = []
+        for key, (mod, name, param) in targets.items():
+            if key not in state:
+                continue
+            current = np.asarray(param.data if param is not None else getattr(mod, name))
+            value = state[key]
+            arr = np.asarray(value.data if isinstance(value, Value) else value)
+            if arr.shape != current.shape:
+                raise ValueError(f"load_state_dict: shape mismatch for {key!r}: the file has {arr.shape}, "
+                                 f"the model has {current.shape}")
+            if arr.dtype.kind not in "biuf":
+                raise ValueError(f"load_state_dict: {key!r} has non-numeric dtype {arr.dtype}")
+            updates.append((mod, name, param, np.array(arr, dtype=current.dtype, copy=True)))
+        for mod, name, param, arr in updates:  # all checks passed: now write
+            if param is not None:
+                param.data = arr if arr.ndim else arr[()]
+            else:
+                object.__setattr__(mod, name, arr)
+        return IncompatibleKeys(missing, unexpected)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write `state_dict()` to an `.npz` file atomically: a temporary file in the same
+        directory, then `os.replace`, so a crash never leaves a half-written file at `path`."""
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **self.state_dict())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def load(self, path: str | os.PathLike, strict: bool = True) -> Module:
+        """Load parameters saved by `save` (`allow_pickle=False`). A corrupt or foreign file
+        raises ValueError; keys/shapes that do not match the model raise KeyError/ValueError.
+        Either way the model is unchanged. Returns self."""
+        path = os.fspath(path)
+        try:
+            obj = np.load(path, allow_pickle=False)
+            if not hasattr(obj, "files"):  # a bare .npy array, not an archive of named arrays
+                raise ValueError("it holds a single array, not named arrays (use save())")
+            with obj:
+                state = {k: obj[k] for k in obj.files}
+        except FileNotFoundError:
+            raise
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
+            raise ValueError(f"load: {path!r} is not a readable .npz state file ({type(e).__name__}: {e})") from None
+        if not state:
+            raise ValueError(f"load: {path!r} is not a readable .npz state file (it holds no arrays)")
+        self.load_state_dict(state, strict=strict)
+        return self
+
+    # --- printing ------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not children:
+            return head + ")"
+        lines = [head]
+        for name, child in children:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join(lines) + "\n)"
+
+
+def _walk(name: str, attr: Any) -> Iterator[tuple[str, Any]]:
+    """Parameters (leaf Values that require grad) and Modules inside an attribute."""
+    if isinstance(attr, Value):
+        if attr.requires_grad and attr.is_leaf:
+            yield name, attr
+    elif isinstance(attr, Module):
+        yield name, attr
+    elif isinstance(attr, (list, tuple)):
+        for i, item in enumerate(attr):
+            if isinstance(item, (Value, Module, list, tuple, dict)):
+                yield from _walk(f"{name}.{i}", item)
+    elif isinstance(attr, dict):
+        for key, item in attr.items():
+            if isinstance(item, (Value, Module, list, tuple, dict)):
+                yield from _walk(f"{name}.{key}", item)
