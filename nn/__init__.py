@@ -10,8 +10,9 @@ submodules `nn.init`, `nn.data`, `nn.text`, `nn.scalar` and `nn.diagnostics` hol
 `nn` depends only on numpy, the standard library and `tinygrad_edu` (never on `optim` or `viz`).
 """
 
-from . import data, init, scalar, text
+from . import data, diagnostics, init, scalar, text
 from .activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh, get_activation
+from .callbacks import Callback, EarlyStopping, GradientClipping, LearningRateScheduler
 from .layers import MLP, BatchNorm1d, BatchNorm2d, Dropout, Flatten, Linear, Sequential
 from .losses import (
     BCELoss,
@@ -28,11 +29,13 @@ from .losses import (
     mse_loss,
 )
 from .module import Module
+from .training import History, evaluate, fit, predict
 
 __all__ = [
     "Module", "Linear", "Sequential", "MLP", "Dropout", "BatchNorm1d", "BatchNorm2d", "Flatten",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softplus", "GELU", "Softmax", "get_activation",
     "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge_loss",
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss", "l1_penalty", "l2_penalty",
-    "init", "data", "text", "scalar",
+    "fit", "evaluate", "predict", "History", "Callback", "EarlyStopping", "LearningRateScheduler",
+    "GradientClipping", "init", "data", "text", "scalar", "diagnostics",
 ]
