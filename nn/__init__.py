@@ -13,7 +13,18 @@ submodules `nn.init`, `nn.data`, `nn.text`, `nn.scalar` and `nn.diagnostics` hol
 from . import data, diagnostics, init, scalar, text
 from .activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh, get_activation
 from .callbacks import Callback, EarlyStopping, GradientClipping, LearningRateScheduler
-from .layers import MLP, BatchNorm1d, BatchNorm2d, Dropout, Flatten, Linear, Sequential
+from .layers import (
+    MLP,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    Linear,
+    MaxPool2d,
+    Sequential,
+)
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -32,7 +43,8 @@ from .module import Module
 from .training import History, evaluate, fit, predict
 
 __all__ = [
-    "Module", "Linear", "Sequential", "MLP", "Dropout", "BatchNorm1d", "BatchNorm2d", "Flatten",
+    "Module", "Linear", "Sequential", "MLP", "Dropout", "BatchNorm1d", "BatchNorm2d", "Flatten", "Conv2d", "MaxPool2d",
+    "Embedding",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softplus", "GELU", "Softmax", "get_activation",
     "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge_loss",
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss", "l1_penalty", "l2_penalty",
