@@ -103,6 +103,8 @@ class History:
 # ----------------------------------------------------------------------------- metrics
 
 _PROBABILITY_LOSSES = ("binary_cross_entropy", "bceloss", "mse_loss", "mseloss")
+_LOGIT_LOSSES = ("binary_cross_entropy_with_logits", "bcewithlogitsloss", "cross_entropy",
+                 "crossentropyloss", "hinge_loss", "hingeloss")
 
 
 def accuracy(pred: np.ndarray, target: np.ndarray, threshold: float | None = None) -> float:
@@ -114,9 +116,10 @@ def accuracy(pred: np.ndarray, target: np.ndarray, threshold: float | None = Non
       - labels containing negative values are +-1 (hinge loss): the class is `sign(pred)`
         (a score > 0 means +1);
       - labels 0/1: class 1 when `pred > threshold`. `threshold=None` decides from the data:
-        0.5 when every prediction lies in [0, 1] (probabilities), else 0 (logits). `fit` passes
-        0.5 or 0 explicitly from the loss's name (probability losses: binary_cross_entropy, BCELoss,
-        mse_loss, MSELoss; anything else is taken to produce logits).
+        0.5 when every prediction lies in [0, 1] (probabilities), else 0 (logits). `fit` fixes it
+        from the loss's name when it knows the loss: 0.5 for binary_cross_entropy, BCELoss,
+        mse_loss, MSELoss (they take probabilities); 0 for the *_with_logits, cross-entropy and
+        hinge losses; for any other callable (a lambda, your own loss) the data decide.
     """
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.ndim == 2 and pred.shape[1] > 1:
@@ -150,7 +153,8 @@ def _resolve_metrics(metrics: Iterable[Metric] | None, loss_fn: Any) -> dict[str
     """{log name: fn(pred, target) -> float} from names and callables."""
     if metrics is None or isinstance(metrics, str) or callable(metrics):
         metrics = () if metrics is None else (metrics,)
-    threshold = 0.5 if _loss_name(loss_fn) in _PROBABILITY_LOSSES else 0.0
+    name = _loss_name(loss_fn)
+    threshold = 0.5 if name in _PROBABILITY_LOSSES else 0.0 if name in _LOGIT_LOSSES else None
     resolved: dict[str, Callable] = {}
     for m in metrics:
         if isinstance(m, str):
