@@ -239,12 +239,12 @@ def plot_optimizer_paths(fn: Callable, optimizers: Mapping[str, Callable], steps
     ax.contour(X, Y, Z, levels=levels, colors="#999999", linewidths=0.5)
     for i, (name, (p, losses)) in enumerate(runs.items()):
         c = COLORS[i % len(COLORS)]
-        ax.plot(p[:, 0], p[:, 1], "-", color=c, lw=1.8, alpha=0.9, label=f"{name} ({len(p) - 1} steps)"
-                if len(p) - 1 < steps else name)
+        ax.plot(p[:, 0], p[:, 1], "-", color=c, lw=1.8, alpha=0.9)
         ax.plot(p[:, 0], p[:, 1], ".", color=c, ms=3)
         ax.plot(p[-1, 0], p[-1, 1], "o", color=c, ms=7, mec="black", mew=0.8)
+        note = f" (diverged at step {len(p)})" if len(p) - 1 < steps else ""
         ax2.plot(np.arange(len(losses)), losses, color=c, lw=1.8,
-                 label=f"{name}: final {losses[-1]:.3g}")
+                 label=f"{name}: final {losses[-1]:.3g}{note}")
     ax.plot(*start, "s", color="black", ms=8, label="start")
     if minimum is not None:
         ax.plot(*np.asarray(minimum, dtype=float), "*", color="gold", mec="black", ms=16, label="minimum")
@@ -254,8 +254,10 @@ def plot_optimizer_paths(fn: Callable, optimizers: Mapping[str, Callable], steps
     ax.set_ylabel("y")
     fname = getattr(fn, "__name__", "f")
     ax.set_title(f"{fname}: {steps} steps from ({start[0]:g}, {start[1]:g})", fontsize=12)
+    # The optimizers' colours are named once, in the loss panel; here only the markers.
+    ax.plot([], [], "o", color="white", mec="black", label="where each run ended")
     ax.legend(fontsize=9, loc="best", framealpha=0.9)
-    ax2.set_title("loss per step", fontsize=12)
+    ax2.set_title("loss per step (colours as on the left)", fontsize=12)
     ax2.set_xlabel("step")
     allv = np.concatenate([loss for _, loss in runs.values()])
     if np.all(allv[np.isfinite(allv)] > 0):
