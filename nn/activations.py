@@ -180,8 +180,9 @@ class GELU(Activation):
     """f(x) = x Phi(x), Phi the standard normal CDF (exact erf form);
     f'(x) = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi).
 
-    Range about [-0.17, inf). Like ReLU for large |x| (f' -> 1 or 0), smooth near 0, slightly
-    non-monotonic (minimum near x = -0.75).
+    Range about [-0.17, inf). Like ReLU for large |x|: never saturates for x > 0 (f' -> 1),
+    saturates to 0 for x << 0 (f' -> 0); smooth near 0, slightly non-monotonic (minimum near
+    x = -0.75).
     """
 
     def forward(self, x: Value) -> Value:

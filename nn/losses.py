@@ -43,10 +43,10 @@ def _target(name: str, pred: Value, target: Any) -> Any:
     target = _match(name, pred, target)
     if not isinstance(target, Value):
         target = np.asarray(target)
-        if target.dtype.kind in "biu":
-            target = target.astype(pred.dtype)  # 0/1 labels as numbers, in the prediction's dtype
-        elif target.dtype.kind != "f":
+        if target.dtype.kind not in "biuf":
             raise ValueError(f"{name}: target must be numeric, got dtype {target.dtype}")
+        if pred.dtype.kind == "f" and target.dtype != pred.dtype:
+            target = target.astype(pred.dtype)  # a float32 model's loss stays float32
     return target
 
 
@@ -79,7 +79,7 @@ def _class_labels(logits: Value, labels: Any) -> np.ndarray:
         not_int = ~np.isfinite(flat) | (flat != np.round(flat))
         if np.any(not_int):
             bad = flat[np.argmax(not_int)]
-            raise ValueError(f"cross_entropy: labels must be integer class indices, got the non-integer {bad!r}")
+            raise ValueError(f"cross_entropy: labels must be integer class indices, got the non-integer {bad.item()!r}")
         arr = arr.astype(np.int64)
     elif arr.dtype.kind not in "iu":
         raise ValueError(f"cross_entropy: labels must be integer class indices, got dtype {arr.dtype}")
@@ -120,7 +120,7 @@ def hinge_loss(scores: Value, labels_pm1: Any) -> Value:
     y = np.asarray(_match("hinge_loss", scores, np.asarray(y)))
     if not np.all((y == 1) | (y == -1)):
         bad = y.reshape(-1)[np.argmax(~((y == 1) | (y == -1)).reshape(-1))]
-        raise ValueError(f"hinge_loss: labels must be -1 or +1, got {bad!r} (for 0/1 labels pass 2*y - 1)")
+        raise ValueError(f"hinge_loss: labels must be -1 or +1, got {bad.item()!r} (for 0/1 labels pass 2*y - 1)")
     return (1 - scores * y.astype(scores.dtype)).relu().mean()
 
 

@@ -240,10 +240,10 @@ class Module:
         targets = self._state_targets()
         missing = [k for k in targets if k not in state and not k.endswith("num_batches_tracked")]
         unexpected = [k for k in state if k not in targets]
-        if strict and missing:
-            raise KeyError(f"load_state_dict: missing key(s) {missing} (the model has {list(targets)})")
-        if strict and unexpected:
-            raise KeyError(f"load_state_dict: unexpected key(s) {unexpected} (the model has {list(targets)})")
+        if strict and (missing or unexpected):
+            parts = ([f"missing key(s) {missing}"] if missing else []) + (
+                [f"unexpected key(s) {unexpected}"] if unexpected else [])
+            raise KeyError(f"load_state_dict: {'; '.join(parts)} (the model has {list(targets)})")
         updates = []
         for key, (mod, name, param) in targets.items():
             if key not in state:

@@ -38,7 +38,7 @@ def as_indices(indices: Any, num_embeddings: int) -> np.ndarray:
     arr = np.asarray(indices.data if isinstance(indices, Value) else indices)
     if arr.dtype.kind == "f":
         if np.any(arr != np.round(arr)):
-            raise ValueError(f"Embedding: indices must be integers, got floats such as {arr.reshape(-1)[0]!r}")
+            raise ValueError(f"Embedding: indices must be integers, got floats such as {arr.reshape(-1)[0].item()!r}")
         arr = arr.astype(np.int64)
     elif arr.dtype.kind not in "iu":
         raise ValueError(f"Embedding: indices must be integers, got dtype {arr.dtype}")
