@@ -8,6 +8,7 @@ number of variables, their values and the size of the built graph.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import tempfile
@@ -140,10 +141,16 @@ def parse_query(args: Any) -> dict:
 
 def steps_page(d: dict) -> str:
     """The `animate_backward` page (self-contained HTML) for the expression."""
+    expr, values = parse_request(d)
+    return _steps_html(expr, tuple(values.items()))
+
+
+@functools.lru_cache(maxsize=16)  # the page first fetches to show errors, then loads it in an iframe
+def _steps_html(expr: str, items: tuple) -> str:
     from viz.animate import animate_backward
     from viz.graph import GraphvizNotFound
 
-    expr, values = parse_request(d)
+    values = dict(items)
     with np.errstate(all="ignore"):
         root = build(expr, values)
         if not root.requires_grad:

@@ -55,7 +55,7 @@ class TrainConfig:
     batchnorm: bool = False
     dropout: float = 0.0
     optimizer: str = "adam"
-    lr: float = 0.02
+    lr: float = 0.01
     batch_size: int = 32
     epochs: int = 100
     seed: int = 0
@@ -212,6 +212,8 @@ class TrainingJob:
 
             def on_epoch_end(self, state: Any, logs: dict) -> None:
                 layers = monitor.latest()
+                # The epoch's mean grad norm per layer: one batch's value jumps around too much to read.
+                norms = np.nanmean(monitor.series("grad_norm"), axis=0)
                 monitor.records = monitor.records[-1:]  # keep memory flat on long runs
                 boundary = None
                 if two_d:
@@ -226,7 +228,7 @@ class TrainingJob:
                          "accuracy": finite(logs.get("accuracy", float("nan"))),
                          "val_loss": finite(logs.get("val_loss", float("nan"))),
                          "val_accuracy": finite(logs.get("val_accuracy", float("nan"))),
-                         "grad_norms": [finite(r["grad_norm"]) for r in layers]}
+                         "grad_norms": [finite(g) for g in norms]}
                 with job._lock:
                     job.epochs.append(entry)
                     job.layers = [_layer_row(r) for r in layers]

@@ -1,0 +1,126 @@
+/* Graph lab: expression -> graph with gradients, backward step-through, numerical check. */
+"use strict";
+
+(function () {
+  const FUNCTIONS = new Set(["exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "sin", "cos", "softplus",
+    "gelu", "elu", "leaky_relu", "max", "min", "pi", "e"]);
+  // Values remembered per name, so editing the expression keeps what the student typed.
+  const remembered = { x: 2, w: -3, b: 6.88, y: -1, a: 1.5, c: 2 };
+  const exprBox = document.getElementById("expr");
+  const varsBox = document.getElementById("variables");
+
+  /** Names the expression uses (a rough scan for the form only; the server does the real parsing). */
+  function names(text) {
+    const seen = [];
+    for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) {
+      const n = m[0];
+      if (!FUNCTIONS.has(n) && !seen.includes(n) && !/^[eE]\d/.test(n) && seen.length < 12) seen.push(n);
+    }
+    return seen;
+  }
+
+  function renderVariables() {
+    for (const input of varsBox.querySelectorAll("input")) remembered[input.dataset.name] = input.value;
+    varsBox.textContent = "";
+    for (const n of names(exprBox.value)) {
+      const label = document.createElement("label");
+      label.textContent = n + " =";
+      const input = document.createElement("input");
+      input.type = "number";
+      input.step = "any";
+      input.id = "var-" + n;
+      input.dataset.name = n;
+      input.value = remembered[n] !== undefined ? remembered[n] : 1;
+      label.appendChild(input);
+      varsBox.appendChild(label);
+    }
+  }
+
+  function request() {
+    const values = {};
+    for (const input of varsBox.querySelectorAll("input")) {
+      const v = Number(input.value);
+      if (input.value.trim() === "" || !Number.isFinite(v)) {
+        throw new Error("give " + input.dataset.name + " a number");
+      }
+      values[input.dataset.name] = v;
+    }
+    return {
+      expr: exprBox.value, values: values, rankdir: document.getElementById("rankdir").value,
+      color_by_grad: document.getElementById("color-by-grad").checked,
+    };
+  }
+
+  async function compute() {
+    const ans = await api("/api/graph", request());
+    document.getElementById("out-name").textContent = ans.output.name;
+    document.getElementById("out-value").textContent = fmt(ans.output.data);
+    const chips = document.getElementById("grad-chips");
+    chips.textContent = "";
+    for (const [name, g] of Object.entries(ans.grads)) {
+      const chip = document.createElement("span");
+      chip.className = "grad-chip";
+      chip.append("∂" + ans.output.name + "/∂" + name + " = ");
+      const b = document.createElement("b");
+      b.textContent = fmt(g);
+      chip.appendChild(b);
+      chips.appendChild(chip);
+    }
+    document.getElementById("summary-card").hidden = false;
+    // The SVG comes from Graphviz on our server; labels are escaped there and names are identifiers.
+    document.getElementById("graph-svg").innerHTML = ans.svg;
+  }
+
+  async function check() {
+    const ans = await api("/api/graph/check", request());
+    const body = document.querySelector("#check-table tbody");
+    body.textContent = "";
+    for (const r of ans.rows) {
+      const tr = document.createElement("tr");
+      const cells = [r.name, fmt(r.value), fmt(r.analytic, 8), fmt(r.numeric, 8),
+        typeof r.abs_error === "number" ? r.abs_error.toExponential(1) : r.abs_error, r.ok ? "✓ match" : "✗ differ"];
+      cells.forEach(function (text, i) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        if (i > 0 && i < 5) td.className = "num";
+        if (i === 5) td.className = r.ok ? "ok" : "bad";
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    }
+    document.getElementById("check-rule").textContent = "A gradient matches when " + ans.rule + ".";
+    document.getElementById("check-card").hidden = false;
+  }
+
+  function steps() {
+    const req = request();
+    const vars = Object.entries(req.values).map(([k, v]) => k + "=" + v).join(";");
+    const url = "/graph/steps?expr=" + encodeURIComponent(req.expr) + "&vars=" + encodeURIComponent(vars);
+    return fetch(url).then(async function (resp) {
+      if (!resp.ok) throw new Error(await resp.text());
+      document.getElementById("steps-frame").src = url;  // the server caches the page: no second render
+      document.getElementById("steps-card").hidden = false;
+      document.getElementById("steps-card").scrollIntoView({ behavior: "smooth" });
+    });
+  }
+
+  exprBox.addEventListener("input", renderVariables);
+  document.getElementById("examples").addEventListener("click", function (ev) {
+    const chip = ev.target.closest(".chip");
+    if (!chip) return;
+    exprBox.value = chip.dataset.expr;
+    renderVariables();
+    withBusy(document.getElementById("btn-graph"), compute);
+  });
+  document.getElementById("graph-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    withBusy(document.getElementById("btn-graph"), compute);
+  });
+  document.getElementById("btn-check").addEventListener("click", function (ev) {
+    withBusy(ev.currentTarget, check);
+  });
+  document.getElementById("btn-steps").addEventListener("click", function (ev) {
+    withBusy(ev.currentTarget, steps);
+  });
+  renderVariables();
+})();
