@@ -272,7 +272,7 @@ def test_cnn_learns_digits():
     model = nn.Sequential(
         nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 4 * 4, 10),
     ).to(np.float32)
-    nn.fit(model, nn.cross_entropy, adam(model.parameters(), 3e-3), X_train, y_train, epochs=8,
+    nn.fit(model, nn.cross_entropy, adam(model.parameters(), 1e-2), X_train, y_train, epochs=10,
            batch_size=64, verbose=0)
     assert evaluate(model, nn.cross_entropy, X_test, y_test)["accuracy"] >= 0.95
 
