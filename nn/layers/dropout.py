@@ -30,19 +30,18 @@ class Dropout(Module):
             raise ValueError(f"Dropout: mode must be one of {MODES}, got {mode!r}")
         self.p, self.mode = float(p), mode
 
-    def forward(self, x: Any) -> Any:
-        if self.p == 0.0:
-            return x
+    def forward(self, x: Any) -> Value:
+        if not isinstance(x, Value):
+            x = Value(x, requires_grad=False)  # arrays in, Values out, like every layer
         q = 1.0 - self.p
-        data = np.asarray(x.data if isinstance(x, Value) else x)
-        dtype = data.dtype if data.dtype.kind == "f" else np.dtype(np.float64)
-        if not self.training:
-            return x if self.mode == "inverted" else x * dtype.type(q) if isinstance(x, Value) else data * q
-        keep = get_rng().random(data.shape) < q
-        scale = dtype.type(1.0 / q) if self.mode == "inverted" else dtype.type(1.0)
-        mask = keep * scale  # 0 or the scale, in x's dtype
-        mask = mask.astype(dtype, copy=False)
-        return x * mask if isinstance(x, Value) else data * mask
+        if self.p == 0.0 or (not self.training and self.mode == "inverted"):
+            return x
+        dtype = x.dtype
+        if not self.training:  # classic: every unit present, scaled by the keep probability
+            return x * dtype.type(q)
+        keep = get_rng().random(x.shape) < q
+        scale = 1.0 / q if self.mode == "inverted" else 1.0
+        return x * (keep * dtype.type(scale))  # the mask holds 0 or the scale, in x's dtype
 
     def extra_repr(self) -> str:
         return f"p={self.p}, mode={self.mode!r}"

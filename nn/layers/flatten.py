@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from tinygrad_edu import Value
 
 from ..module import Module
@@ -14,6 +12,7 @@ from ..module import Module
 class Flatten(Module):
     """Reshape every sample to a vector: (N, C, H, W) -> (N, C*H*W) (a view, no copy)."""
 
-    def forward(self, x: Any) -> Any:
-        n = np.shape(x)[0]
-        return x.reshape(n, -1) if isinstance(x, Value) else np.reshape(x, (n, -1))
+    def forward(self, x: Any) -> Value:
+        if not isinstance(x, Value):
+            x = Value(x, requires_grad=False)
+        return x.reshape(x.shape[0], -1)
