@@ -67,10 +67,13 @@ def value_names(nodes: list[Value]) -> dict[Value, str]:
     Constants (numbers folded into an expression) are named by their value, e.g. `2.0000`.
     """
     names: dict[Value, str] = {}
+    seen: dict[str, int] = {}
     k = 0
     for v in nodes:
         if v.label:
-            names[v] = str(v.label)
+            # Two layers' "weight"s must not look like one Value: the second is "weight (2)".
+            seen[v.label] = seen.get(v.label, 0) + 1
+            names[v] = str(v.label) + (f" ({seen[v.label]})" if seen[v.label] > 1 else "")
         elif not v.requires_grad and v._ctx is None and v.size == 1:
             names[v] = fmt(np.asarray(v.data).reshape(()))
         else:
@@ -113,12 +116,13 @@ def value_label(v: Value, name: str, show_grad: bool = True, grad_text: str | No
 
     `grad_text` overrides the grad row (the animation uses it to show '?' before a gradient is known).
     """
-    rows = [f'<TR><TD><B>{_esc(name)}</B></TD></TR>']
+    rows = [f'<TR><TD><B>{_esc(name)}</B></TD></TR>', "<HR/>"]
     if v.size == 1 and v.ndim == 0:
         rows.append(f"<TR><TD>data {_esc(fmt(v.data))}</TD></TR>")
     else:
         rows += [f"<TR><TD>{_esc(line)}</TD></TR>" for line in summarize(v.data)]
     if show_grad:
+        rows.append("<HR/>")  # a rule between data and grad: "min/mean/max" below it are the grad's
         if grad_text is not None:
             rows += [f"<TR><TD>{_esc(line)}</TD></TR>" for line in grad_text.split("\n")]
         elif not v.requires_grad:
@@ -139,7 +143,7 @@ def grad_lines(v: Value, grad: Any = None) -> list[str]:
     if g.size == 0:
         return ["grad (empty)"]
     return [f"grad norm {fmt(np.linalg.norm(g64))}",
-            f"min {fmt(g64.min())}  mean {fmt(g64.mean())}  max {fmt(g64.max())}"]
+            f"grad min {fmt(g64.min())}  mean {fmt(g64.mean())}  max {fmt(g64.max())}"]
 
 
 def collect(root: Value, max_nodes: int) -> tuple[list[Value], int]:

@@ -239,8 +239,9 @@ def plot_optimizer_paths(fn: Callable, optimizers: Mapping[str, Callable], steps
     ax.contour(X, Y, Z, levels=levels, colors="#999999", linewidths=0.5)
     for i, (name, (p, losses)) in enumerate(runs.items()):
         c = COLORS[i % len(COLORS)]
-        ax.plot(p[:, 0], p[:, 1], "-", color=c, lw=1.8, alpha=0.9)
-        ax.plot(p[:, 0], p[:, 1], ".", color=c, ms=3)
+        # Paths often share a valley: earlier runs are drawn wider, so every colour stays visible.
+        lw = 1.5 + 3.5 * (len(runs) - 1 - i) / max(len(runs) - 1, 1)
+        ax.plot(p[:, 0], p[:, 1], "-", color=c, lw=lw, alpha=0.9, solid_capstyle="round")
         ax.plot(p[-1, 0], p[-1, 1], "o", color=c, ms=7, mec="black", mew=0.8)
         note = f" (diverged at step {len(p)})" if len(p) - 1 < steps else ""
         ax2.plot(np.arange(len(losses)), losses, color=c, lw=1.8,

@@ -1,0 +1,120 @@
+"""The safe expression parser and the `graph` command: good input draws, hostile input is refused."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+
+from tinygrad_edu import Value
+from tinygrad_edu.cli import main
+from tinygrad_edu.cli.expr import ExpressionError, parse_expression
+
+
+def test_parses_and_differentiates():
+    L = parse_expression("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.8813735870195432})
+    assert isinstance(L, Value)
+    assert float(L.data) == pytest.approx(math.sqrt(0.5), abs=1e-6)
+    L.backward()
+    leaves = {v.label: v for v in _leaves(L)}
+    assert set(leaves) == {"x", "w", "b"}
+    assert float(leaves["x"].grad) == pytest.approx(-1.5, abs=1e-6)
+
+
+def _leaves(root):
+    from tinygrad_edu import topological_order
+
+    return [v for v in topological_order(root) if v.requires_grad and not v.parents]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("x**2 + 3*x - 1", 9.0), ("-x / 4", -0.5), ("max(x, 1) + min(x, 1)", 3.0), ("exp(log(x))", 2.0),
+    ("leaky_relu(-x, 0.1)", -0.2), ("elu(x)", 2.0), ("sqrt(abs(-x*x))", 2.0), ("2 * pi", 2 * math.pi),
+    ("sigmoid(0*x) + relu(x) + softplus(0*x) + gelu(0*x) + sin(0*x) + cos(0*x)", 0.5 + 2 + math.log(2) + 1),
+])
+def test_whitelisted_functions(text, value):
+    assert float(parse_expression(text, {"x": 2.0}).data) == pytest.approx(value)
+
+
+HOSTILE = [
+    "__import__('os').system('touch {sentinel}')",
+    "x.__class__.__bases__",
+    "open('{sentinel}', 'w')",
+    "eval('1')",
+    "(lambda: 1)()",
+    "[i for i in range(10)]",
+    "x[0]",
+    "x if x else x",
+    "'a' * 3",
+    "x ** 1000000",
+    "2 ** -500",
+    "+".join(["x"] * 10_000),
+    "+".join(["x"] * 150),
+    "exp(x=1)",
+    "y + 1",
+    "x == 1",
+    "exp",
+    "(" * 300 + "x" + ")" * 300,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_expressions_are_refused(text, tmp_path):
+    sentinel = tmp_path / "pwned"
+    with pytest.raises(ExpressionError):
+        parse_expression(text.format(sentinel=sentinel), {"x": 2.0})
+    assert not sentinel.exists()
+
+
+@pytest.mark.parametrize("text", HOSTILE[:3] + ["x ** 1000000", "+".join(["x"] * 10_000), "lambda: 0"])
+def test_graph_command_refuses_with_exit_2(text, tmp_path, capsys):
+    sentinel = tmp_path / "pwned"
+    out = tmp_path / "g.svg"
+    code = main(["graph", text.format(sentinel=sentinel), "--set", "x=2", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert not sentinel.exists() and not out.exists()
+
+
+def test_graph_command_in_a_subprocess_prints_one_line(tmp_path):
+    sentinel = tmp_path / "pwned"
+    proc = subprocess.run([sys.executable, "-m", "tinygrad_edu", "graph",
+                           f"__import__('os').system('touch {sentinel}')"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+    assert not sentinel.exists()
+
+
+def test_graph_command_writes_svg_and_prints_path(tmp_path, capsys):
+    pytest.importorskip("graphviz")
+    import shutil
+
+    out = tmp_path / "n.svg"
+    if shutil.which("dot") is None:
+        out = tmp_path / "n.dot"  # the source needs no Graphviz
+    code = main(["graph", "tanh(x*w + b)", "--set", "x=2", "w=-3", "--set", "b=6.88", "-o", str(out)])
+    assert code == 0
+    assert str(out) in capsys.readouterr().out
+    text = out.read_text()
+    assert "w" in text and "2.0000" in text
+
+
+def test_graph_default_output_is_graph_svg(tmp_path, monkeypatch):
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's `dot` is not installed")
+    monkeypatch.chdir(tmp_path)
+    assert main(["graph", "x*x", "--set", "x=3"]) == 0
+    assert "</svg>" in (tmp_path / "graph.svg").read_text()
+
+
+@pytest.mark.parametrize("args", [["--set", "x"], ["--set", "x=abc"], ["--set", "__x=1"], ["--set", "x=inf"],
+                                  ["-o", "out.txt"]])
+def test_graph_bad_options_exit_2(args, tmp_path, capsys):
+    assert main(["graph", "x", *args]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
