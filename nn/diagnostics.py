@@ -277,11 +277,11 @@ class GradientMonitor(Callback):
         self.records.append(records)
         return records
 
+    def on_train_begin(self, state: TrainerState, logs: dict) -> None:
+        self.attach()  # again, if an earlier remove() detached the hooks
+
     def on_after_backward(self, state: TrainerState, logs: dict) -> None:
         self.step(lr=get_lr(state.optimizer))
-
-    def on_train_end(self, state: TrainerState, logs: dict) -> None:
-        pass  # hooks stay attached: the monitor may be used for another fit; remove() ends it
 
     # --- reading ------------------------------------------------------------------------------
     def latest(self) -> list[dict]:
