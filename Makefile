@@ -4,6 +4,8 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 OUT     ?= demo_out
+# Idle OpenBLAS threads spin on a small machine; one thread keeps small-matrix timings steady.
+export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: demo test bench serve lint setup system-deps clean
 
