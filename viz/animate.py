@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,18 +122,24 @@ def _describe(v: Value, name: str, g: Any) -> str:
     return f"[shape {a.shape}, norm {fmt(np.linalg.norm(a))}]"
 
 
+def _d(name: str) -> str:
+    """The name as it goes after a 'd' in dL/dx: bracketed when it is an expression like x1*w1,
+    so dL/d(x1*w1 + x2*w2) cannot be misread."""
+    return name if re.fullmatch(r"[A-Za-z_][\w.]*( \(\d+\))?", name) else f"({name})"
+
+
 def _caption(k: int, n: int, step: Step, names: dict[Value, str], root_name: str) -> str:
     """The chain-rule text of frame k (HTML)."""
     y, yname = step.y, names[step.y]
     ins = ", ".join(names[p] for p in y.parents)
     lines = [f"<p class='title'>Step {k} of {n}: <b>{html.escape(yname)}</b> = "
              f"{html.escape(y.op)}({html.escape(ins)}) pushes its gradient "
-             f"dL/d{html.escape(yname)} = {html.escape(_describe(y, yname, step.grad))} to its inputs.</p>",
+             f"dL/d{html.escape(_d(yname))} = {html.escape(_describe(y, yname, step.grad))} to its inputs.</p>",
              f"<p class='rule'>Local rule of <code>{html.escape(y.op)}</code>: "
              f"{html.escape(_first_rule(y))}</p>", "<ul class='chain'>"]
     for c in step.contributions:
-        xn = html.escape(names[c.x])
-        yn = html.escape(yname)
+        xn = html.escape(_d(names[c.x]))
+        yn = html.escape(_d(yname))
         op = "+=" if c.accumulated else "="
         if c.local is not None:
             eq = (f"dL/d{xn} {op} dL/d{yn} &middot; d{yn}/d{xn} = {fmt(c.upstream)} &times; {fmt(c.local)} "
@@ -141,7 +148,7 @@ def _caption(k: int, n: int, step: Step, names: dict[Value, str], root_name: str
             eq = (f"dL/d{xn} {op} dL/d{yn} &middot; d{yn}/d{xn}: {html.escape(_describe(y, yname, c.upstream))} "
                   f"through {html.escape(y.op)} gives <b>{html.escape(_describe(c.x, xn, c.amount))}</b>")
         if c.accumulated:
-            eq += (f" <span class='acc'>({xn} is used more than once: its contributions add up, "
+            eq += (f" <span class='acc'>({html.escape(names[c.x])} is used more than once: its contributions add up, "
                    f"total so far {html.escape(_describe(c.x, xn, c.total))})</span>")
         lines.append(f"<li>{eq}</li>")
     if not step.contributions:

@@ -321,7 +321,8 @@ def plot_history(history: Any, path: Any = None) -> Figure:
     if "lr" in panels:
         ax = axes[panels.index("lr")]
         ax.step(epochs[:len(lr)], lr, where="post", color="#9467bd", lw=2, label="lr")
-        ax.set_yscale("log")
+        if max(lr) > 20 * min(lr) > 0:  # log scale only when it spans decades (else cluttered ticks)
+            ax.set_yscale("log")
         ax.set_title("learning rate", fontsize=12)
     from matplotlib.lines import Line2D
 

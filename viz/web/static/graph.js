@@ -14,7 +14,7 @@
     const seen = [];
     for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) {
       const n = m[0];
-      if (!FUNCTIONS.has(n) && !seen.includes(n) && !/^[eE]\d/.test(n) && seen.length < 12) seen.push(n);
+      if (!FUNCTIONS.has(n) && !seen.includes(n) && n[0] !== "_" && seen.length < 12) seen.push(n);
     }
     return seen;
   }

@@ -33,6 +33,7 @@
     result = await api("/api/race", { fn: $("fn").value, optimizers: optimizers, steps: Number($("steps").value) });
     draw();
     table();
+    $("race-canvas").dataset.fn = result.fn;  // tells a watcher (and the browser test) what is drawn
   }
 
   // pale yellow (low) -> light blue -> deep blue (high): paths in saturated colours stay visible
