@@ -3,7 +3,9 @@
 Every workload builds one `step()` callable per system, warms each one up, then times them
 interleaved (A B C A B C ...), so slow drifts of the machine (frequency, other processes) hit
 every system alike. `gc.collect()` runs before each timed call, outside the timing: each system
-starts from a clean heap and pays only for the collections its own step triggers.
+starts from a clean heap and pays only for the collections its own step triggers. Objects that
+exist before the timing (modules of every library loaded, models, data) are moved out of the
+collector's sight with `gc.freeze()`, so no system's collections scan another library's objects.
 """
 
 from __future__ import annotations
@@ -78,11 +80,16 @@ def time_interleaved(workload: str, unit: str, builders: dict[str, Builder], rep
             traceback.print_exc()
             failed.append(Result(workload, system, unit, status=f"error: {type(e).__name__}: {e}"))
             del steps[system], results[system]
-    for _ in range(reps):
-        for system, step in steps.items():
-            gc.collect()
-            t0 = time.perf_counter()
-            step()
-            results[system].samples.append((time.perf_counter() - t0) * scale)
+    gc.collect()
+    gc.freeze()
+    try:
+        for _ in range(reps):
+            for system, step in steps.items():
+                gc.collect()
+                t0 = time.perf_counter()
+                step()
+                results[system].samples.append((time.perf_counter() - t0) * scale)
+    finally:
+        gc.unfreeze()
     order = list(builders)
     return sorted([*results.values(), *failed], key=lambda r: order.index(r.system))

@@ -121,6 +121,20 @@ def load() -> str:
         return "load average n/a"
 
 
+def busy_warning() -> str | None:
+    """A warning when other processes keep the cores busy: timings are then noisy, and
+    multi-threaded BLAS/OpenMP (torch especially) suffers most from waiting on descheduled threads."""
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        return None
+    cores = os.cpu_count() or 1
+    if busy <= 0.5 * cores:
+        return None
+    return (f"WARNING: the machine is busy (1-minute load {busy:.1f} on {cores} cores) before this run: timings "
+            f"are noisy and multi-threaded ones suffer most; rerun on an idle machine, or with --threads 1")
+
+
 def machine_lines(args: argparse.Namespace) -> list[str]:
     cores = os.cpu_count()
     return [
@@ -131,7 +145,7 @@ def machine_lines(args: argparse.Namespace) -> list[str]:
         f"OPENBLAS_THREAD_TIMEOUT={OPENBLAS_TIMEOUT} (idle BLAS threads sleep instead of spinning); "
         f"W5 torch: 1 thread",
         "timing: median over interleaved repetitions (A B C A B C ...), after a warm-up call each; "
-        "gc.collect() before every timed call, outside the timing",
+        "gc.freeze() after setup, gc.collect() before every timed call, outside the timing",
     ]
 
 
@@ -312,6 +326,9 @@ def main(args: argparse.Namespace) -> int:
         print("peer: " + line)
     header = machine_lines(args)
     header.append(f"at start: {load()}")
+    warning = busy_warning()
+    if warning:
+        header.append(warning)
     print("\n".join(header))
     checks = correctness_lines()
     print("\n".join(checks))
