@@ -19,15 +19,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
 
 
-def make_server(host: str, port: int, app=None):
-    """A threaded WSGI server for the app (Werkzeug's, never its debugger or reloader)."""
+def make_server(host: str, port: int, app=None, quiet: bool = False):
+    """A threaded WSGI server for the app (Werkzeug's, never its debugger or reloader).
+    `quiet` drops the one-line-per-request log (tests, the load test)."""
+    from werkzeug.serving import WSGIRequestHandler
     from werkzeug.serving import make_server as _make
+
+    class Handler(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs) -> None:
+            if not quiet:
+                super().log_request(*args, **kwargs)
 
     if app is None:
         from viz.web import create_app
 
         app = create_app({"ALLOWED_HOSTS": set() if host in LOOPBACK else {host}})
-    return _make(host, port, app, threaded=True)
+    return _make(host, port, app, threaded=True, request_handler=Handler)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -84,7 +84,7 @@ def graph_answer(d: dict) -> dict:
     with np.errstate(all="ignore"):
         root = build(expr, values)
         if not root.label:
-            root.label = "out"
+            root.label = "L"  # as in the step-through page and the usual dL/dx notation
         if root.requires_grad:
             root.backward()
     leaves = _used_leaves(root)

@@ -29,7 +29,7 @@ DEFAULT_LR = {
     "rosenbrock": {"sgd": 1e-3, "momentum": 5e-4, "nesterov": 5e-4, "rmsprop": 1e-2, "adagrad": 0.5, "adam": 0.05},
     "beale": {"sgd": 1e-2, "momentum": 2e-3, "nesterov": 2e-3, "rmsprop": 1e-2, "adagrad": 0.3, "adam": 0.05},
     "saddle": {"sgd": 0.05, "momentum": 0.02, "nesterov": 0.02, "rmsprop": 0.01, "adagrad": 0.3, "adam": 0.05},
-    "quadratic": {"sgd": 0.04, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.05, "adagrad": 1.0, "adam": 0.1},
+    "quadratic": {"sgd": 0.04, "momentum": 0.004, "nesterov": 0.004, "rmsprop": 0.05, "adagrad": 1.0, "adam": 0.1},
 }
 MAX_STEPS = 2000
 GRID = 120

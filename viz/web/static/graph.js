@@ -12,7 +12,8 @@
   /** Names the expression uses (a rough scan for the form only; the server does the real parsing). */
   function names(text) {
     const seen = [];
-    for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) {
+    // (?<![\w.]) skips the e of 2e5
+    for (const m of text.matchAll(/(?<![\w.])[A-Za-z_][A-Za-z0-9_]*/g)) {
       const n = m[0];
       if (!FUNCTIONS.has(n) && !seen.includes(n) && n[0] !== "_" && seen.length < 12) seen.push(n);
     }

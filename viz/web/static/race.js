@@ -48,7 +48,7 @@
     const canvas = $("race-canvas");
     const [ctx, W, H] = fitCanvas(canvas);
     if (!result) return;
-    const m = { l: 50, r: 16, t: 12, b: 34 };
+    const m = { l: 62, r: 16, t: 12, b: 34 };
     const pw = Math.floor(W - m.l - m.r), ph = Math.floor(H - m.t - m.b);
     const [x0, x1, y0, y1] = result.box, n = result.grid, z = result.z;
     const [zlo, zhi] = result.zrange, LEVELS = 16;
@@ -86,7 +86,7 @@
     ctx.fillText("x", m.l + pw / 2, m.t + ph + 19);
     ctx.textAlign = "right"; ctx.textBaseline = "middle";
     for (let v = Math.ceil(y0 * 2) / 2; v <= y1 + 1e-9; v += 0.5) if (Number.isInteger(v) || y1 - y0 < 5) ctx.fillText(v, m.l - 6, Y(v));
-    ctx.fillText("y", m.l - 30, m.t + ph / 2);
+    ctx.fillText("y", m.l - 44, m.t + ph / 2);
 
     // paths, clipped to the plot
     ctx.save();

@@ -180,8 +180,10 @@
     body.textContent = "";
     for (const l of layers) {
       const tr = document.createElement("tr");
+      // saturation matters for sigmoid/tanh, dead units for ReLU: one column shows whichever applies
+      const units = l.saturated !== null ? pct(l.saturated) + " sat." : l.dead !== null ? pct(l.dead) + " dead" : "–";
       const cells = [l.type + " " + l.layer + (l.activation ? " · " + l.activation : ""), fmt(l.grad_norm),
-        fmt(l.ratio_to_last, 2), l.saturated === null ? "–" : pct(l.saturated), l.dead === null ? "–" : pct(l.dead)];
+        fmt(l.ratio_to_last, 2), units];
       for (const c of cells) { const td = document.createElement("td"); td.textContent = c; tr.appendChild(td); }
       const td = document.createElement("td");
       const badge = document.createElement("span");
