@@ -199,3 +199,13 @@ def test_function_extension_point():
     assert y.op == "cube" and float(y.data) == 8.0 and float(x.grad) == 12.0
     assert Function.registry["cube"] is Cube
     assert {"add", "mul", "matmul", "sum", "max", "getitem"} <= set(Function.registry)
+
+
+def test_jupyter_display_hook():
+    import shutil
+
+    b = Value(2.0, label="a") * 3
+    bundle = b._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(b)
+    if shutil.which("dot"):
+        assert "<svg" in bundle["image/svg+xml"]

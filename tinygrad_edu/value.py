@@ -9,6 +9,7 @@ from the output to the inputs applying the chain rule at every node.
 from __future__ import annotations
 
 import gc
+import importlib
 from typing import Any
 
 import numpy as np
@@ -127,6 +128,16 @@ class Value:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return np.asarray(self._data, dtype=dtype)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter displays a Value as its drawn graph. Drawing lives in `viz`, which the engine
+        never imports; this display hook looks it up by name only when a notebook asks, and
+        falls back to the text repr when viz or Graphviz is missing."""
+        try:
+            graph = importlib.import_module("viz.graph")
+        except ImportError:
+            return {"text/plain": repr(self)}
+        return graph.repr_mimebundle(self, include, exclude)
 
     def detach(self) -> Value:
         """The same data, cut from the graph (no parents, no gradient)."""
