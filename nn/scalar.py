@@ -6,7 +6,8 @@
 
 Slow by nature (one graph node per number), ideal for drawing and reading the graph. To stay
 fast, a neuron's weighted sum w.x + b is one graph node (`Dot`) instead of 2*nin nodes of
-multiplies and adds; the math is the same.
+multiplies and adds; the math is the same. `fused=False` builds micrograd's exact graph
+(w1*x1 + w2*x2 + ... + b, one node per multiply and add), the one to draw when teaching.
 """
 
 from __future__ import annotations
@@ -47,16 +48,22 @@ class Neuron(Module):
     """One unit: act(w . x + b), act = ReLU when `nonlin` (micrograd's choice), else identity.
     Weights start uniform in [-1, 1), the bias at 0."""
 
-    def __init__(self, nin: int, nonlin: bool = True) -> None:
+    def __init__(self, nin: int, nonlin: bool = True, fused: bool = True) -> None:
         rng = get_rng()
         self.w = [Value(float(v)) for v in rng.uniform(-1, 1, size=int(nin))]
         self.b = Value(0.0)
         self.nonlin = nonlin
+        self.fused = fused
 
     def forward(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
-        act = Dot.apply(*self.w, *x, self.b)
+        if self.fused:
+            act = Dot.apply(*self.w, *x, self.b)
+        else:  # micrograd's graph: one Mul per input, a chain of Adds
+            act = self.b
+            for wi, xi in zip(self.w, x):
+                act = act + wi * xi
         return act.relu() if self.nonlin else act
 
     def extra_repr(self) -> str:
@@ -85,9 +92,10 @@ class MLP(Module):
 
     Input: a sequence of numbers or scalar Values (a 1-D numpy array works too)."""
 
-    def __init__(self, nin: int, nouts: Sequence[int]) -> None:
+    def __init__(self, nin: int, nouts: Sequence[int], fused: bool = True) -> None:
         sizes = [int(nin), *[int(n) for n in nouts]]
-        self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))]
+        self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1, fused=fused)
+                       for i in range(len(nouts))]
 
     def forward(self, x: Any) -> Value | list[Value]:
         if isinstance(x, np.ndarray):

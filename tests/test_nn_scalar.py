@@ -68,3 +68,25 @@ def test_speed_2_16_16_1_over_100_points():
     elapsed = time.perf_counter() - t
     assert elapsed < 0.5, elapsed
     assert any(p.grad != 0 for p in m.parameters())
+
+
+def test_unfused_neuron_builds_micrographs_graph_with_the_same_gradients():
+    import pytest
+
+    from nn.scalar import MLP as ScalarMLP
+    from tinygrad_edu import manual_seed, topological_order
+
+    manual_seed(5)
+    fused = ScalarMLP(3, [4, 1])
+    manual_seed(5)
+    plain = ScalarMLP(3, [4, 1], fused=False)
+    x = [0.5, -1.0, 2.0]
+    out_f, out_p = fused(x), plain(x)
+    assert out_f.item() == pytest.approx(out_p.item())
+    out_f.backward()
+    out_p.backward()
+    for a, b in zip(fused.parameters(), plain.parameters()):
+        assert float(a.grad) == pytest.approx(float(b.grad))
+    ops = {v.op for v in topological_order(out_p)}
+    assert "dot" not in ops and {"mul", "add", "relu"} <= ops
+    assert np.isfinite(out_p.item())
