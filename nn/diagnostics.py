@@ -19,8 +19,10 @@ Two ways in::
 
     print(gradient_flow(model, loss).report())  # one backward pass, no monitor set up beforehand
 
-What is measured, per parameterised layer (each module that owns a `weight`: Linear, Conv2d,
-BatchNorm, Embedding, in `named_modules()` order, named by dotted path) and per step:
+What is measured, per weight layer (each module whose `weight` is a matrix or a kernel: Linear,
+Conv2d, Embedding, in `named_modules()` order, named by dotted path) and per step. A BatchNorm's
+per-feature scale is not counted as a layer of its own: it belongs to the block of the Linear or
+Conv before it, so networks of the same depth plot on the same axis with or without it:
 
 - `grad_norm` = ||dL/dW||_2, `grad_mean_abs` = mean |dL/dW|, `grad_max_abs`, of the weight;
 - `weight_norm` = ||W||_2, `weight_std` = std(W);
@@ -166,12 +168,13 @@ def _with_verdicts(records: list[dict]) -> list[dict]:
 
 
 def _param_layers(model: Any) -> list[tuple[str, Any]]:
-    """(dotted name, module) of each module that owns a Value `weight`, in named_modules order."""
-    layers = []
-    for name, module in model.named_modules():
-        if isinstance(getattr(module, "weight", None), Value):
-            layers.append((name or type(module).__name__, module))
-    return layers
+    """(dotted name, module) of each module whose Value `weight` has 2+ dimensions (a matrix or a
+    kernel, not a normalization layer's per-feature scale), in named_modules order. A model made
+    of normalization layers only falls back to every module with a weight."""
+    owners = [(name or type(module).__name__, module) for name, module in model.named_modules()
+              if isinstance(getattr(module, "weight", None), Value)]
+    layers = [(name, module) for name, module in owners if module.weight.ndim >= 2]
+    return layers or owners
 
 
 def _activation_kind(module: Any) -> str | None:
@@ -328,7 +331,8 @@ def format_report(records: list[dict]) -> str:
     header = ("layer", "type", "grad norm", "/ last", "mean|grad|", "upd/data", "act mean",
               "act std", "saturated", "dead", "verdict")
     rows = [(r["layer"], r["type"], _fmt(r["grad_norm"]), _fmt(r["ratio_to_last"]),
-             _fmt(r["grad_mean_abs"]), _fmt(r["update_ratio"]),
+             _fmt(r["grad_mean_abs"]),
+             "-" if r["update_ratio"] is None or math.isnan(r["update_ratio"]) else _fmt(r["update_ratio"]),
              "-" if r["act_mean"] is None else f"{r['act_mean']:.3f}",
              "-" if r["act_std"] is None else f"{r['act_std']:.3f}",
              _fmt(r["saturated"], pct=True), _fmt(r["dead"], pct=True), r["verdict"]) for r in records]
