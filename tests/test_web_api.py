@@ -176,6 +176,9 @@ def test_training_digits_has_no_boundary(client):
                                           "batch_size": 128, "optimizer": "adam"}).get_json()["id"]
     snap = wait_done(client, job)
     assert snap["status"] == "done" and snap["boundary"] is None and snap["points"] is None
+    g = snap["gallery"]  # instead of a boundary: test digits and the network's reading of them
+    assert len(g["images"]) == len(g["labels"]) == len(snap["predicted"]) == 24 and g["side"] == 8
+    assert len(g["images"][0]) == 64 and all(0 <= p <= 9 for p in snap["predicted"])
 
 
 def test_training_stop_and_reset(client):

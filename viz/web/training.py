@@ -40,6 +40,7 @@ LIMITS = {
     "delay_ms": 1000,       # pause per epoch, so a fast run can be watched
     "grid": 60,             # decision boundary resolution (grid x grid)
 }
+GALLERY = 24  # test digits shown with their predicted labels
 
 
 @dataclass
@@ -146,6 +147,8 @@ class TrainingJob:
         self.layers: list[dict] = []  # latest per-layer gradient statistics with verdicts
         self.boundary: dict | None = None
         self.points: dict | None = None
+        self.gallery: dict | None = None   # digits: a few test images ...
+        self.predicted: list | None = None  # ... and the model's latest reading of them
         self.started = time.monotonic()
         self.finished: float | None = None
         self._stop = threading.Event()
@@ -189,6 +192,10 @@ class TrainingJob:
         norm = (lambda A: (A - mean) / std) if c.dataset != "digits" else (lambda A: A)
         two_d = X_tr.shape[1] == 2
         grid, box = _grid(np.concatenate([X_tr, X_te]), LIMITS["grid"]) if two_d else (None, None)
+        gallery = X_te[:GALLERY] if not two_d else None
+        if gallery is not None:  # no boundary in 64 dimensions: show test digits and what the net reads
+            self.gallery = {"images": np.round(gallery, 2).tolist(), "labels": y_te[:GALLERY].tolist(),
+                            "side": int(round(X_te.shape[1] ** 0.5))}
         if two_d:
             self.points = {"x": np.round(X_tr, 4).tolist(), "y": y_tr.tolist(),
                            "x_test": np.round(X_te, 4).tolist(), "y_test": y_te.tolist(),
@@ -215,7 +222,12 @@ class TrainingJob:
                 # The epoch's mean grad norm per layer: one batch's value jumps around too much to read.
                 norms = np.nanmean(monitor.series("grad_norm"), axis=0)
                 monitor.records = monitor.records[-1:]  # keep memory flat on long runs
-                boundary = None
+                boundary, predicted = None, None
+                if gallery is not None:
+                    model.eval()
+                    with no_grad():
+                        predicted = np.argmax(np.asarray(model(norm(gallery)).data), axis=1).tolist()
+                    model.train()
                 if two_d:
                     was_training = model.training
                     model.eval()
@@ -233,6 +245,7 @@ class TrainingJob:
                     job.epochs.append(entry)
                     job.layers = [_layer_row(r) for r in layers]
                     job.boundary = boundary
+                    job.predicted = predicted
                 if c.delay_ms and not job._stop.is_set():
                     job._stop.wait(c.delay_ms / 1000)  # pace the run so the page can show it move
 
@@ -260,6 +273,7 @@ class TrainingJob:
                     "epochs_total": self.config.epochs, "elapsed": round(end - self.started, 2),
                     "epochs": self.epochs[since:], "n_epochs": len(self.epochs), "layers": self.layers,
                     "boundary": self.boundary, "points": self.points if since == 0 else None,
+                    "gallery": self.gallery if since == 0 else None, "predicted": self.predicted,
                     "config": self.config.__dict__}
 
 

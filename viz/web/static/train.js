@@ -7,6 +7,7 @@
   let job = null;          // current run id
   let epochs = [];         // every epoch received so far
   let points = null;       // the data set (2-D sets only)
+  let gallery = null;      // a few test digits (digits only)
   let last = null;         // the latest snapshot
   let timer = null;
 
@@ -36,7 +37,7 @@
     if (job) await reset(true);
     const ans = await api("/api/train", cfg);
     job = ans.id;
-    epochs = []; points = null; last = null;
+    epochs = []; points = null; gallery = null; last = null;
     setRunning(true);
     draw();
     poll();
@@ -56,6 +57,7 @@
     }
     if (id !== job) return;  // reset meanwhile
     if (snap.points) points = snap.points;
+    if (snap.gallery) gallery = snap.gallery;
     epochs = epochs.concat(snap.epochs);
     last = snap;
     draw();
@@ -74,7 +76,7 @@
   async function reset(quiet) {
     clearTimeout(timer);
     const id = job;
-    job = null; epochs = []; points = null; last = null;
+    job = null; epochs = []; points = null; gallery = null; last = null;
     setRunning(false);
     if (id) { try { await api("/api/train/" + id + "/reset", {}); } catch (e) { if (!quiet) throw e; } }
     draw();
@@ -114,18 +116,17 @@
 
   const pct = (v) => (typeof v === "number" ? (v * 100).toFixed(1) + "%" : "–");
 
-  function hexToRgb(hex) {
+  function hexToRgb(hex) {  // '#1f6feb' -> [31, 111, 235]
     const n = parseInt(hex.slice(1), 16);
     return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
   }
 
   function drawBoundary() {
     const canvas = $("boundary");
-    const twoD = !last || !!points || last.status === "starting";
-    canvas.hidden = !twoD;
-    $("boundary-note").hidden = twoD;
-    if (!twoD) return;
+    $("boundary-title").hidden = !!gallery;
+    $("gallery-title").hidden = !gallery;
     const [ctx, W, H] = fitCanvas(canvas);
+    if (gallery) { drawGallery(ctx, W, H); return; }
     
     if (!points) return;
     const size = Math.min(W, H), ox = (W - size) / 2;
@@ -134,24 +135,32 @@
     const sy = (y) => size - (y - by0) / (by1 - by0) * size;
     const b = last && last.boundary;
     if (b) {
-      // One pixel per grid cell, blended from white to the winning class's colour by its probability.
-      const n = b.n, img = ctx.createImageData(n, n);
+      // Per screen pixel: bilinear probabilities from the n x n grid, the winning class's colour
+      // blended from white by its confidence, and a dark line where the winner changes.
+      const n = b.n, C = b.probs.length, px = Math.floor(size), img = ctx.createImageData(px, px);
       const rgb = CLASS_COLORS.map(hexToRgb);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-        const k = i * n + j;
+      const win = new Int8Array(px * px);
+      for (let py = 0; py < px; py++) for (let qx = 0; qx < px; qx++) {
+        const gy = (px - 1 - py) / (px - 1) * (n - 1), gx = qx / (px - 1) * (n - 1);  // grid row 0 = lowest y
+        const i = Math.min(n - 2, Math.floor(gy)), j = Math.min(n - 2, Math.floor(gx)), fy = gy - i, fx = gx - j;
         let best = 0, bp = -1;
-        for (let c = 0; c < b.probs.length; c++) if (b.probs[c][k] > bp) { bp = b.probs[c][k]; best = c; }
-        const t = 0.12 + 0.33 * Math.max(0, (bp - 1 / b.probs.length) / (1 - 1 / b.probs.length));
-        const o = ((n - 1 - i) * n + j) * 4;  // grid row 0 is the lowest y: flip for the screen
-        img.data[o] = 255 + (rgb[best][0] - 255) * t;
-        img.data[o + 1] = 255 + (rgb[best][1] - 255) * t;
-        img.data[o + 2] = 255 + (rgb[best][2] - 255) * t;
+        for (let c = 0; c < C; c++) {
+          const P = b.probs[c];
+          const v = (P[i * n + j] * (1 - fx) + P[i * n + j + 1] * fx) * (1 - fy) +
+            (P[(i + 1) * n + j] * (1 - fx) + P[(i + 1) * n + j + 1] * fx) * fy;
+          if (v > bp) { bp = v; best = c; }
+        }
+        const k = py * px + qx;
+        win[k] = best;
+        const edge = (qx > 0 && win[k - 1] !== best) || (py > 0 && win[k - px] !== best);
+        const t = edge ? 0.9 : 0.12 + 0.33 * Math.max(0, (bp - 1 / C) / (1 - 1 / C));
+        const o = k * 4;
+        for (let ch = 0; ch < 3; ch++) img.data[o + ch] = edge ? 60 : 255 + (rgb[best][ch] - 255) * t;
         img.data[o + 3] = 255;
       }
-      const tmp = document.createElement("canvas");
-      tmp.width = n; tmp.height = n;
+      const tmp = document.createElement("canvas");  // drawImage (unlike putImageData) respects the DPR transform
+      tmp.width = px; tmp.height = px;
       tmp.getContext("2d").putImageData(img, 0, 0);
-      ctx.imageSmoothingEnabled = true;
       ctx.drawImage(tmp, ox, 0, size, size);
     }
     const dots = (xs, ys, ring) => {
@@ -164,6 +173,28 @@
     dots(points.x, points.y, false);
     dots(points.x_test, points.y_test, true);
     ctx.strokeStyle = "#8a94a3"; ctx.lineWidth = 1; ctx.strokeRect(ox, 0, size, size);
+  }
+
+  /** Test digits as 8x8 grey images, each with the network's current reading under it. */
+  function drawGallery(ctx, W, H) {
+    const cols = 6, rows = Math.ceil(gallery.images.length / cols), side = gallery.side;
+    const cell = Math.min((W - 10) / cols, (H - 4) / rows), img = cell * 0.68, ox = (W - cols * cell) / 2;
+    const pred = last && last.predicted;
+    ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.font = "bold " + Math.round(cell * 0.22) + "px sans-serif";
+    gallery.images.forEach((pixels, k) => {
+      const x = ox + (k % cols) * cell + (cell - img) / 2, y = Math.floor(k / cols) * cell + 2, p = img / side;
+      for (let i = 0; i < side * side; i++) {
+        const v = Math.round(255 * (1 - pixels[i]));
+        ctx.fillStyle = "rgb(" + v + "," + v + "," + v + ")";
+        ctx.fillRect(x + (i % side) * p, y + Math.floor(i / side) * p, p + 0.5, p + 0.5);
+      }
+      ctx.strokeStyle = "#b8c1cc"; ctx.lineWidth = 1; ctx.strokeRect(x, y, img, img);
+      if (pred) {
+        const ok = pred[k] === gallery.labels[k];
+        ctx.fillStyle = ok ? "#1a7f37" : "#c62828";
+        ctx.fillText(ok ? String(pred[k]) : pred[k] + " ✗", x + img / 2, y + img + cell * 0.15);
+      }
+    });
   }
 
   const LAYER_COLORS = ["#1f6feb", "#e8590c", "#2f9e44", "#ae3ec9", "#c92a2a", "#0c8599", "#f08c00"];
