@@ -1,6 +1,6 @@
-"""Regenerate the pictures of docs/LESSONS.md:  python docs/make_lessons.py
+"""Regenerate the pictures of the README's lessons:  python docs/make_lessons.py
 
-Each block below is the code quoted in LESSONS.md. PNGs are re-saved with a 256-colour palette
+Each block below is the code quoted in the README. PNGs are re-saved with a 256-colour palette
 so the repository stays small.
 """
 
