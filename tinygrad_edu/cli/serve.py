@@ -54,10 +54,11 @@ def run(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"tinygrad_edu playground on http://{host}:{server.server_port}/  (Ctrl+C to stop)", flush=True)
     try:
-        server.serve_forever()
+        server.serve_forever()  # Werkzeug's returns quietly on Ctrl+C
     except KeyboardInterrupt:
-        print("stopped")
+        pass
     finally:
+        print("stopped")
         server.app.extensions["tinygrad_edu_jobs"].stop_all(wait=2.0)
         server.server_close()
     return 0
