@@ -1,8 +1,10 @@
 """Timing helpers shared by the workloads: interleaved repetitions, medians, results.
 
 Every workload builds one `step()` callable per system, warms each one up, then times them
-interleaved (A B C A B C ...), so slow drifts of the machine (frequency, other processes) hit
-every system alike. `gc.collect()` runs before each timed call, outside the timing: each system
+interleaved, one call each per round, so slow drifts of the machine (frequency, other processes)
+hit every system alike. The order rotates from round to round (A B C, B C A, C A B, ...), so each
+system follows each other one equally often (a library's lingering threads or cache state never
+taxes the same neighbour). `gc.collect()` runs before each timed call, outside the timing: each system
 starts from a clean heap and pays only for the collections its own step triggers. Objects that
 exist before the timing (modules of every library loaded, models, data) are moved out of the
 collector's sight with `gc.freeze()`, so no system's collections scan another library's objects.
@@ -83,8 +85,11 @@ def time_interleaved(workload: str, unit: str, builders: dict[str, Builder], rep
     gc.collect()
     gc.freeze()
     try:
-        for _ in range(reps):
-            for system, step in steps.items():
+        names = list(steps)
+        for i in range(reps):
+            k = i % len(names)
+            for system in names[k:] + names[:k]:
+                step = steps[system]
                 gc.collect()
                 t0 = time.perf_counter()
                 step()

@@ -12,8 +12,12 @@ the median, the min-max, and ours divided by each peer. The targets of issue 6 f
 or MISSED with its measured ratio. A full run writes bench/results/latest.md and latest.json.
 
 Threads: BLAS/OpenMP thread counts are set before numpy or torch load, the same for every
-system (default: all cores), and OPENBLAS_THREAD_TIMEOUT makes idle OpenBLAS threads go to
-sleep quickly instead of spinning while the next system runs. Both are printed with the table.
+system, and printed with the table. The default is one thread: systems timed side by side in one
+process tax each other through idle threads that spin (OpenBLAS's and OpenMP's) and, on a 2-core
+machine that anything else also uses, multi-threaded timings swing by 10x from run to run, while
+single-threaded ones repeat. `--threads N` measures with N threads per library; then
+OPENBLAS_THREAD_TIMEOUT and OMP_WAIT_POLICY=PASSIVE make idle threads of every library sleep
+instead of spinning while the next system runs.
 """
 
 from __future__ import annotations
@@ -33,8 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--only", default="", help="comma-separated workloads, e.g. W2,W4")
     ap.add_argument("--extra", action="store_true",
                     help="also run bench/optim_step.py and bench/digits_epoch.py when present")
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
-                    help="BLAS/OpenMP/torch threads for every system (default: all cores)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS/OpenMP/torch threads for every system (default 1; see the module docstring)")
     ap.add_argument("--no-install", action="store_true", help="do not try to pip install the peers")
     ap.add_argument("--out", default=None,
                     help="write the markdown/JSON here (default: bench/results/latest.md after a full run)")
@@ -46,6 +50,8 @@ if ARGS is not None:  # before numpy or torch is imported anywhere: they read th
     for var in THREAD_VARS:
         os.environ[var] = str(ARGS.threads)
     os.environ["OPENBLAS_THREAD_TIMEOUT"] = OPENBLAS_TIMEOUT
+    if ARGS.threads > 1:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     os.environ["BENCH_THREADS"] = str(ARGS.threads)
 
 import datetime  # noqa: E402
@@ -121,7 +127,7 @@ def load() -> str:
         return "load average n/a"
 
 
-def busy_warning() -> str | None:
+def busy_warning(threads: int) -> str | None:
     """A warning when other processes keep the cores busy: timings are then noisy, and
     multi-threaded BLAS/OpenMP (torch especially) suffers most from waiting on descheduled threads."""
     try:
@@ -131,8 +137,9 @@ def busy_warning() -> str | None:
     cores = os.cpu_count() or 1
     if busy <= 0.5 * cores:
         return None
-    return (f"WARNING: the machine is busy (1-minute load {busy:.1f} on {cores} cores) before this run: timings "
-            f"are noisy and multi-threaded ones suffer most; rerun on an idle machine, or with --threads 1")
+    advice = "rerun on an idle machine" + (", or with --threads 1" if threads > 1 else "")
+    return (f"WARNING: the machine is busy (1-minute load {busy:.1f} on {cores} cores) before this run: "
+            f"timings are noisier, multi-threaded ones most; {advice}")
 
 
 def machine_lines(args: argparse.Namespace) -> list[str]:
@@ -142,9 +149,11 @@ def machine_lines(args: argparse.Namespace) -> list[str]:
         f"python {platform.python_version()}; numpy {np.__version__}; torch {version('torch')}; "
         f"micrograd {version('micrograd')}; autograd {version('autograd')}",
         f"threads: {', '.join(f'{v}={args.threads}' for v in THREAD_VARS)}, torch.set_num_threads({args.threads}), "
-        f"OPENBLAS_THREAD_TIMEOUT={OPENBLAS_TIMEOUT} (idle BLAS threads sleep instead of spinning); "
-        f"W5 torch: 1 thread",
-        "timing: median over interleaved repetitions (A B C A B C ...), after a warm-up call each; "
+        f"OPENBLAS_THREAD_TIMEOUT={OPENBLAS_TIMEOUT}"
+        + (", OMP_WAIT_POLICY=PASSIVE (idle threads sleep instead of spinning)" if args.threads > 1 else "")
+        + "; W5 torch: 1 thread",
+        "timing: median over interleaved repetitions, one call per system per round, the order rotating "
+        "(A B C, B C A, C A B, ...), after a warm-up call each; "
         "gc.freeze() after setup, gc.collect() before every timed call, outside the timing",
     ]
 
@@ -326,7 +335,7 @@ def main(args: argparse.Namespace) -> int:
         print("peer: " + line)
     header = machine_lines(args)
     header.append(f"at start: {load()}")
-    warning = busy_warning()
+    warning = busy_warning(args.threads)
     if warning:
         header.append(warning)
     print("\n".join(header))
