@@ -37,6 +37,7 @@ _PREFIX = re.compile(r"[A-Za-z]+")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the paragraphs above
     parser.add_argument("prefix", metavar="PREFIX", help="the start of a first name, letters a-z only")
     parser.add_argument("-k", type=int, default=5, help="how many completions from each side (default 5)")
     parser.add_argument("--temperature", type=float, default=1.0,
