@@ -69,7 +69,14 @@
     }
     document.getElementById("summary-card").hidden = false;
     // The SVG comes from Graphviz on our server; labels are escaped there and names are identifiers.
-    document.getElementById("graph-svg").innerHTML = ans.svg;
+    const box = document.getElementById("graph-svg");
+    box.innerHTML = ans.svg;
+    // Graphviz sizes the drawing in points; 1.5x that reads well on a projector, but never wider than the card.
+    const svg = box.querySelector("svg");
+    const natural = svg.viewBox.baseVal.width * 4 / 3;
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.style.width = Math.min(box.clientWidth - 4, natural * 1.5) + "px";
   }
 
   async function check() {
