@@ -10,7 +10,7 @@ submodules `nn.init`, `nn.data`, `nn.text`, `nn.scalar` and `nn.diagnostics` hol
 `nn` depends only on numpy, the standard library and `tinygrad_edu` (never on `optim` or `viz`).
 """
 
-from . import data, diagnostics, init, scalar, text
+from . import charlm, data, diagnostics, init, scalar, text
 from .activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh, get_activation
 from .callbacks import Callback, EarlyStopping, GradientClipping, LearningRateScheduler
 from .layers import (
@@ -49,5 +49,5 @@ __all__ = [
     "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge_loss",
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss", "l1_penalty", "l2_penalty",
     "fit", "evaluate", "predict", "History", "Callback", "EarlyStopping", "LearningRateScheduler",
-    "GradientClipping", "init", "data", "text", "scalar", "diagnostics",
+    "GradientClipping", "init", "data", "text", "scalar", "diagnostics", "charlm",
 ]

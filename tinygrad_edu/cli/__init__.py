@@ -8,7 +8,9 @@ Bad input prints one line to stderr and exits with status 2 (no traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -58,10 +60,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         if run is None:
             parser.print_help()
             return 2
-        return run(args)
+        with _small_matrix_threads():
+            return run(args)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _small_matrix_threads() -> contextlib.AbstractContextManager:
+    """One BLAS thread for the commands, unless the user chose a number (OPENBLAS_NUM_THREADS,
+    OMP_NUM_THREADS, MKL_NUM_THREADS).
+
+    The lessons' matrices are small (a batch of 64 by a few hundred): splitting each product over
+    threads costs more than it saves, and on a busy 2-core machine spinning BLAS threads made
+    training several times slower. numpy is loaded by now, so only threadpoolctl can change it.
+    """
+    if any(os.environ.get(v) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")):
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")

@@ -15,7 +15,6 @@ later runs load them. --retrain trains again; an unreadable cache is rebuilt wit
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import os
@@ -143,30 +142,14 @@ def _train(words: list[str], vocab: Any) -> tuple[Any, dict[str, Any]]:
     t = TRAIN_CONFIG
     print(f"autocomplete: training the character model on {len(words)} names (first run; cached afterwards)",
           file=sys.stderr)
-    with _one_blas_thread():
-        result = train_charlm(words, lambda params: optim.Adam(params, lr=t["lr"]), vocab=vocab, **MODEL_CONFIG,
-                              epochs=t["epochs"], batch_size=t["batch_size"], lr_decay=t["lr_decay"],
-                              val_fraction=t["val_fraction"], seed=t["seed"], verbose=1)
+    result = train_charlm(words, lambda params: optim.Adam(params, lr=t["lr"]), vocab=vocab, **MODEL_CONFIG,
+                          epochs=t["epochs"], batch_size=t["batch_size"], lr_decay=t["lr_decay"],
+                          val_fraction=t["val_fraction"], seed=t["seed"], verbose=1)
     info = {"val_loss": result.val_loss, "train_loss": result.train_loss, "unigram": result.unigram,
             "bigram": result.bigram, "seconds": result.seconds}
     print(f"autocomplete: trained in {result.seconds:.1f} s; validation loss {result.val_loss:.3f} nats/char "
           f"(bigram {result.bigram:.3f}, unigram {result.unigram:.3f})", file=sys.stderr)
     return result.model, info
-
-
-def _one_blas_thread() -> contextlib.AbstractContextManager:
-    """Limit BLAS to one thread while training, when threadpoolctl is installed.
-
-    The matrices here are small (a batch of 128 by a few hundred): splitting each product over
-    threads costs more than it saves, and on a busy 2-core machine spinning BLAS threads made
-    training several times slower. numpy is already loaded, so the environment variable
-    OPENBLAS_NUM_THREADS would come too late; threadpoolctl changes the limit at run time.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _check_finite(model: Any) -> None:
