@@ -111,7 +111,8 @@ class CNNFloor:
     cross-entropy, SGD with momentum. Torch names: "0.weight" (8, 1, 3, 3), "0.bias", "4.weight",
     "4.bias". The convolution is im2col (a strided view of the padded input, one copy) and one
     matmul; activations are kept channels-last (N, H, W, C) and flattened in torch's (C, H, W)
-    order. Max-pool routes each gradient to the first maximum of its 2x2 window, as torch does.
+    order. Max-pool takes the maximum of the four strided corner views of each 2x2 window (no
+copy of the windows) and routes each gradient to the first maximum, as torch does.
     The input needs no gradient, so none is computed for it."""
 
     def __init__(self, params: dict[str, np.ndarray], lr: float = 0.01, momentum: float = 0.9):
@@ -128,19 +129,22 @@ class CNNFloor:
         cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * hgt * wid, c * k * k)  # im2col: one copy
         h = cols @ Wc.reshape(oc, -1).T  # (N*H*W, OC): channels-last
         h += bc
-        a = np.maximum(h, 0).reshape(n, hgt // 2, 2, wid // 2, 2, oc)
-        win = a.transpose(0, 1, 3, 5, 2, 4).reshape(n, hgt // 2, wid // 2, oc, 4)  # each 2x2 window last
-        idx = win.argmax(axis=-1)[..., None]
-        pooled = np.take_along_axis(win, idx, axis=-1)[..., 0]  # (N, H/2, W/2, OC)
+        a = np.maximum(h, 0).reshape(n, hgt // 2, 2, wid // 2, 2, oc)  # a[:, :, i, :, j]: a strided view
+        corners = [a[:, :, i, :, j] for i in (0, 1) for j in (0, 1)]  # the 4 positions of each 2x2 window
+        pooled = np.maximum(np.maximum(corners[0], corners[1]), np.maximum(corners[2], corners[3]))
         flat = pooled.transpose(0, 3, 1, 2).reshape(n, -1)  # torch's Flatten order: (C, H, W)
         z = flat @ W.T
         z += b
         loss, dz = _softmax_cross_entropy(z, y)
         g = {"4.weight": dz.T @ flat, "4.bias": dz.sum(axis=0)}
         dpooled = (dz @ W).reshape(n, oc, hgt // 2, wid // 2).transpose(0, 2, 3, 1)
-        dwin = np.zeros_like(win)
-        np.put_along_axis(dwin, idx, dpooled[..., None], axis=-1)
-        dh = dwin.reshape(n, hgt // 2, wid // 2, oc, 2, 2).transpose(0, 1, 4, 2, 5, 3).reshape(-1, oc)
+        da = np.zeros_like(a)
+        taken = np.zeros(pooled.shape, dtype=bool)
+        for k, corner in enumerate(corners):  # each gradient to the first maximum of its window
+            first = (corner == pooled) & ~taken
+            da[:, :, k // 2, :, k % 2] = np.where(first, dpooled, 0)
+            taken |= first
+        dh = da.reshape(-1, oc)
         dh[h <= 0] = 0  # ReLU backward
         g["0.weight"] = (dh.T @ cols).reshape(Wc.shape)
         g["0.bias"] = dh.sum(axis=0)
