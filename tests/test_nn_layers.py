@@ -400,3 +400,18 @@ def test_mlp_gradcheck_float64():
     manual_seed(0)
     m = MLP(3, [4, 4], 2, activation="tanh", batchnorm=True)
     assert gradcheck(m, randn(5, 3))
+
+
+def test_maxpool_tiled_ties_go_to_first_and_ragged_edges_get_none():
+    import numpy as np
+
+    from nn import MaxPool2d
+    from tinygrad_edu import Value
+
+    x = Value(np.array([[[[1.0, 1.0, 0.0, 2.0, 9.0],
+                          [1.0, 0.0, 2.0, 2.0, 9.0],
+                          [9.0, 9.0, 9.0, 9.0, 9.0]]]]))  # 3x5: the last row and column fit no window
+    y = MaxPool2d(2)(x)
+    np.testing.assert_array_equal(y.data, [[[[1.0, 2.0]]]])
+    y.backward(np.array([[[[10.0, 20.0]]]]))
+    np.testing.assert_array_equal(x.grad, [[[[10.0, 0, 0, 20.0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]]])
