@@ -105,7 +105,7 @@ def _as_values(inputs: tuple) -> tuple:
         if type(x) is Value:
             like = x
             break
-    return tuple(x if isinstance(x, Value) else Value._constant(x, like) for x in inputs)
+    return tuple([x if isinstance(x, Value) else Value._constant(x, like) for x in inputs])
 
 
 def _op_error(name: str, args: tuple, err: Exception) -> Exception:

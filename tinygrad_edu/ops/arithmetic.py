@@ -32,12 +32,11 @@ class Mul(Function):
     """z = x * y;   dz/dx = y, dz/dy = x."""
 
     def forward(self, x, y):
-        self.saved = (x, y)
         return x * y
 
     def backward(self, grad):
-        x, y = self.saved
-        px, py = self.parents
+        px, py = self.parents  # the operands are the parents' data: no extra tuple per node
+        x, y = px._data, py._data
         gx = unbroadcast(grad * y, x.shape) if px.requires_grad else None
         gy = unbroadcast(grad * x, y.shape) if py.requires_grad else None
         return gx, gy
