@@ -283,6 +283,10 @@ def targets(all_results: dict[str, list[Result]], quick: bool) -> list[dict]:
 
     if "W1" in all_results:
         add("W1", "ours / micrograd time", ratio(get("W1"), "micrograd"), 0.5)
+        unfused = {r.system: r for r in get("W1")}
+        u, m = unfused.get("tinygrad_edu unfused graph"), unfused.get("micrograd")
+        add("W1", "unfused (micrograd's graph) / micrograd", u.median / m.median if u and m and u.ok and m.ok else None,
+            0.5)
     if "W2" in all_results:
         add("W2", "ours / torch time", ratio(get("W2"), "torch"), 1.0)
         add("W2", "ours / numpy floor time", ratio(get("W2"), "numpy floor"), 1.5)

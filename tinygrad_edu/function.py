@@ -70,7 +70,13 @@ class Function:
         ctx = cls()
         ctx.parents = inputs
         try:
-            data = ctx.forward(*[x._data for x in inputs], **options)
+            n = len(inputs)
+            if options or n > 2:
+                data = ctx.forward(*[x._data for x in inputs], **options)
+            elif n == 2:  # the usual binary op, without building an argument list
+                data = ctx.forward(inputs[0]._data, inputs[1]._data)
+            else:
+                data = ctx.forward(inputs[0]._data)
         except (ValueError, IndexError) as e:
             raise _op_error(cls.name, inputs, e) from None
         out = Value._make(data, ctx if record else None)

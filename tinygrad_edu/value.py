@@ -185,11 +185,11 @@ class Value:
                 in_grads = ctx.backward(g)
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
-                for i, p in enumerate(ctx.parents):
-                    pg = in_grads[i]
+                for p, pg in zip(ctx.parents, in_grads):
                     if pg is None or not p.requires_grad:
                         continue
                     if check:
+                        i = ctx.parents.index(p)
                         check(pg, f"{ctx.name} backward produced NaN/Inf in the gradient of input {i}", ctx)
                     prev = grads.get(p)
                     grads[p] = pg if prev is None else prev + pg

@@ -5,7 +5,8 @@ micrograd's model, parameter by parameter, in the same order).
 
 micrograd's step is the loop from its demo notebook. Ours is what a student writes with this
 library: `nn.scalar.MLP`, `nn.hinge_loss` over the stacked scores, `nn.l2_penalty`,
-`optim.SGD`.
+`optim.SGD`. `nn.scalar.MLP` makes each neuron's weighted sum one `dot` node by default; the
+"unfused" row builds micrograd's exact graph (one node per multiply and add) for comparison.
 """
 
 from __future__ import annotations
@@ -56,12 +57,12 @@ def _initial_weights() -> list[float]:
         return [random.uniform(-1, 1) for _ in range(n)]
 
 
-def ours():
+def ours(fused: bool = True):
     import nn
     import optim
     from tinygrad_edu import stack
 
-    model = nn.scalar.MLP(*SIZES)
+    model = nn.scalar.MLP(*SIZES, fused=fused)
     params = model.parameters()
     weights = _initial_weights()
     if len(weights) != len(params):
@@ -82,7 +83,11 @@ def ours():
     return step
 
 
-BUILDERS = {"tinygrad_edu": ours, "micrograd": micrograd}
+def ours_unfused():
+    return ours(fused=False)
+
+
+BUILDERS = {"tinygrad_edu": ours, "tinygrad_edu unfused graph": ours_unfused, "micrograd": micrograd}
 
 
 def check_same_loss() -> float:
