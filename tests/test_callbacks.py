@@ -6,25 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from _helpers import SGD
 
 import nn
 from nn.callbacks import Callback, TrainerState, clip_grad_norm, get_lr, set_lr
 from tinygrad_edu import Value, manual_seed
-
-
-class SGD:
-    """The smallest optimizer `fit` accepts: step() and zero_grad(), plus an `lr` attribute."""
-
-    def __init__(self, params, lr=0.1):
-        self.params, self.lr = list(params), lr
-
-    def zero_grad(self):
-        for p in self.params:
-            p.grad = None
-
-    def step(self):
-        for p in self.params:
-            p.data = p.data - self.lr * p.grad
 
 
 class GroupsOnly:

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from _helpers import SGD
 
 import nn
 from nn.data import make_moons
@@ -206,17 +207,6 @@ def test_saturated_tanh_gives_a_saturated_verdict():
 
 # ----------------------------------------------------------------------------- recording over time
 
-class SGD:
-    def __init__(self, params, lr):
-        self.params, self.lr = list(params), lr
-
-    def zero_grad(self):
-        for p in self.params:
-            p.grad = None
-
-    def step(self):
-        for p in self.params:
-            p.data = p.data - self.lr * p.grad
 
 
 def test_monitor_as_a_fit_callback_records_every_step_with_the_lr():

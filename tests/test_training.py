@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _helpers import SGD
 
 import nn
 from nn.data import load_digits, make_moons, train_test_split
 from nn.training import accuracy, evaluate, predict
 from tinygrad_edu import manual_seed
-
-
-class SGD:
-    def __init__(self, params, lr=0.1):
-        self.params, self.lr = list(params), lr
-
-    def zero_grad(self):
-        for p in self.params:
-            p.grad = None
-
-    def step(self):
-        for p in self.params:
-            p.data = p.data - self.lr * p.grad
 
 
 class NoLr(SGD):
