@@ -209,3 +209,18 @@ def test_jupyter_display_hook():
     assert bundle["text/plain"] == repr(b)
     if shutil.which("dot"):
         assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_user_op_may_return_python_numbers():
+    class Half(Function):
+        def forward(self, x):
+            return float(x) / 2  # a Python float, not numpy
+
+        def backward(self, grad):
+            return grad * 0.5
+
+    x = Value(3.0)
+    y = Half.apply(x)
+    assert y.shape == () and y.dtype == np.float64
+    y.backward()
+    assert float(x.grad) == 0.5

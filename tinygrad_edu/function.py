@@ -79,6 +79,8 @@ class Function:
                 data = ctx.forward(inputs[0]._data)
         except (ValueError, IndexError) as e:
             raise _op_error(cls.name, inputs, e) from None
+        if not isinstance(data, (np.ndarray, np.generic)):  # a user op returned a float or a list
+            data = _coerce(data, copy=False)
         out = Value._make(data, ctx if record else None)
         if MODE.anomaly:
             ctx.where = _user_line()
@@ -153,4 +155,4 @@ def _check_finite(data: Any, message: str, ctx: Function) -> None:
         raise AnomalyError(f"{message}; the op was created at {where}")
 
 
-from .value import Value  # noqa: E402  (Value needs Function; imported last to break the cycle)
+from .value import Value, _coerce  # noqa: E402  (Value needs Function; imported last to break the cycle)
