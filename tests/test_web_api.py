@@ -16,17 +16,6 @@ needs_dot = pytest.mark.skipif(__import__("shutil").which("dot") is None, reason
 TANH = {"expr": "tanh(x*w + b)", "values": {"x": 2.0, "w": -3.0, "b": 6.88}}
 
 
-@pytest.fixture()
-def app():
-    app = create_app({"TESTING": True})
-    yield app
-    app.extensions["tinygrad_edu_jobs"].stop_all()
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
-
 
 def wait_done(client, job_id: str, timeout: float = 30.0) -> dict:
     end = time.monotonic() + timeout

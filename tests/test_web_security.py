@@ -19,17 +19,6 @@ TANH = {"expr": "tanh(x*w + b)", "values": {"x": 2.0, "w": -3.0, "b": 6.88}}
 WEB = pathlib.Path(__file__).resolve().parents[1] / "viz" / "web"
 
 
-@pytest.fixture()
-def app():
-    app = create_app({"TESTING": True})
-    yield app
-    app.extensions["tinygrad_edu_jobs"].stop_all()
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
-
 
 # ----------------------------------------------------------------------------- code injection
 

@@ -48,7 +48,7 @@ class _BatchNorm(Module):
             m = int(np.prod([shape[a] for a in axes]))
             if m < 2:
                 raise ValueError(f"{type(self).__name__}: need more than 1 value per channel in "
-                                 f"training mode, got input shape {shape} (use eval() for single samples)")
+                                 f"training mode, got input shape {shape} (for single samples switch to .eval() mode)")
             stats: list = []
             out = BatchNormFn.apply(x, self.weight, self.bias, axes=axes, eps=self.eps, stats=stats)
             self._update_running(*stats[0], m)
