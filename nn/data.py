@@ -248,6 +248,18 @@ def train_test_split(
 
 # ----------------------------------------------------------------------------- toy data sets
 
+def _shuffle_and_jitter(X: np.ndarray, y: np.ndarray, rng: np.random.Generator, shuffle: bool,
+                        noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """The generators' last step: shuffle the rows (optionally), then add Gaussian noise of
+    standard deviation `noise` to every coordinate (in that order, so a seed gives the same data
+    with or without noise in the same row order)."""
+    if shuffle:
+        X, y = _shuffled(X, y, rng)
+    if noise > 0:
+        X = X + rng.normal(scale=noise, size=X.shape)
+    return X, y
+
+
 def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     perm = rng.permutation(len(X))
     return X[perm], y[perm]
@@ -289,11 +301,7 @@ def make_moons(
     inner = np.stack([1.0 - np.cos(t_in), 0.5 - np.sin(t_in)], axis=1)
     X = np.concatenate([outer, inner]).astype(np.float64)
     y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
-    if shuffle:
-        X, y = _shuffled(X, y, rng)
-    if noise > 0:
-        X = X + rng.normal(scale=noise, size=X.shape)
-    return X, y
+    return _shuffle_and_jitter(X, y, rng, shuffle, noise)
 
 
 def make_spirals(
@@ -325,11 +333,7 @@ def make_spirals(
         parts.append(np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1))
         labels.append(np.full(size, k, dtype=np.int64))
     X, y = np.concatenate(parts).astype(np.float64), np.concatenate(labels)
-    if shuffle:
-        X, y = _shuffled(X, y, rng)
-    if noise > 0:
-        X = X + rng.normal(scale=noise, size=X.shape)
-    return X, y
+    return _shuffle_and_jitter(X, y, rng, shuffle, noise)
 
 
 def make_blobs(

@@ -423,19 +423,12 @@ def _reciprocal(x: Any, like: Value) -> Any:
     return 1.0 / _coerce(x, copy=False)
 
 
-def _axes(ndim: int, axis: Any) -> tuple[int, ...]:
-    if axis is None:
-        return tuple(range(ndim))
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return tuple(a % ndim if ndim else a for a in axes)
-
-
 def _count(shape: tuple[int, ...], axis: Any) -> int:
-    return int(np.prod([shape[a] for a in _axes(len(shape), axis)], dtype=np.int64))
+    return int(np.prod([shape[a] for a in ops.reduce._axes(len(shape), axis)], dtype=np.int64))
 
 
 def _reduced_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
-    drop = set(_axes(len(shape), axis))
+    drop = set(ops.reduce._axes(len(shape), axis))
     return tuple(n for i, n in enumerate(shape) if i not in drop)
 
 
