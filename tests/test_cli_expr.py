@@ -10,7 +10,7 @@ import pytest
 
 from tinygrad_edu import Value
 from tinygrad_edu.cli import main
-from tinygrad_edu.cli.expr import ExpressionError, parse_expression
+from tinygrad_edu.expr import ExpressionError, parse_expression
 
 
 def test_parses_and_differentiates():
@@ -118,3 +118,77 @@ def test_graph_default_output_is_graph_svg(tmp_path, monkeypatch):
 def test_graph_bad_options_exit_2(args, tmp_path, capsys):
     assert main(["graph", "x", *args]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+# ----------------------------------------------------------------------------- hostile numbers, names
+
+BIG = "1" * 309  # one digit more than a float holds
+
+
+@pytest.mark.parametrize("text", [f"x ** {BIG}", f"x ** -{BIG}", f"elu(x, {BIG})", f"leaky_relu(x, -{BIG})",
+                                  f"x + {BIG}", "x ** 1e400", f"x ** {'9' * 400}"])
+def test_numbers_too_large_for_a_float_are_refused(text):
+    with pytest.raises(ExpressionError, match="too large|finite"):
+        parse_expression(text, {"x": 2.0})
+
+
+@pytest.mark.parametrize("text", [f"x ** {BIG}", f"elu(x, {BIG})"])
+def test_graph_command_with_a_huge_integer_prints_one_line_and_exits_2(text, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "tinygrad_edu", "graph", text, "--set", "x=2",
+                           "-o", str(tmp_path / "g.dot")], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+    assert "too large" in proc.stderr
+
+
+def test_every_unknown_name_is_named_at_once(capsys):
+    with pytest.raises(ExpressionError) as info:
+        parse_expression("tanh(x*w + b) + w")
+    assert info.value.unknown == ("x", "w", "b")
+    assert "'x', 'w', 'b'" in str(info.value)
+    assert main(["graph", "tanh(x*w + b)"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'x', 'w', 'b'" in err and "--set x=1.0 w=1.0 b=1.0" in err
+
+
+def test_one_unknown_name_among_given_ones():
+    with pytest.raises(ExpressionError, match=r"unknown name 'b': give it a value") as info:
+        parse_expression("x*w + b", {"x": 1.0, "w": 2.0})
+    assert info.value.unknown == ("b",)
+
+
+def test_an_unexpected_error_in_a_command_is_one_line_exit_2(monkeypatch, capsys):
+    import tinygrad_edu.cli.graph as graph_cmd
+
+    def boom(args):
+        raise OverflowError("int too large to convert to float\nsecond line")
+
+    monkeypatch.setattr(graph_cmd, "run", boom)
+    assert main(["graph", "x", "--set", "x=1"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: graph: OverflowError: int too large to convert to float second line\n"
+    monkeypatch.setenv("TINYGRAD_EDU_TRACEBACK", "1")
+    with pytest.raises(OverflowError):
+        main(["graph", "x", "--set", "x=1"])
+
+
+_TOKENS = ["x", "y", "1", "2.5", BIG, "0", "+", "-", "*", "/", "**", "(", ")", ",", "exp(", "log(", "elu(",
+           "max(", "tanh(", "_", "'", ".", "[", "]", "lambda", ":", "1e400", "pi"]
+
+
+def test_fuzz_random_token_strings_give_a_value_or_an_expression_error():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=30))
+    def check(tokens):
+        text = " ".join(tokens)
+        try:
+            out = parse_expression(text, {"x": 0.5, "y": -2.0})
+        except ExpressionError as e:
+            assert "\n" not in str(e)
+        else:
+            assert isinstance(out, Value)
+
+    check()

@@ -2,7 +2,9 @@
 itself in COMMANDS; `nn`, `optim` and `viz` are imported lazily, inside the commands, so
 `import tinygrad_edu` never loads them.
 
-Bad input prints one line to stderr and exits with status 2 (no traceback).
+Every error prints one line to stderr and exits with status 2, never a traceback: bad input
+(a `UsageError` from the argument checks) and anything a command raises on input it could not
+handle. Set TINYGRAD_EDU_TRACEBACK=1 to see the traceback of the latter (when reporting a bug).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    args: argparse.Namespace | None = None
     try:
         args = parser.parse_args(argv)
         run: Callable[[argparse.Namespace], int] | None = getattr(args, "_run", None)
@@ -63,11 +66,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _small_matrix_threads():
             return run(args)
     except UsageError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # noqa: BLE001 - the promise is one line, whatever went wrong
+        if os.environ.get("TINYGRAD_EDU_TRACEBACK"):
+            raise
+        command = getattr(args, "command", None) or "tinygrad-edu"
+        print(f"error: {command}: {type(e).__name__}: {one_line(str(e))}", file=sys.stderr)
+        return 2
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """`text` with its white space folded into single spaces, cut to `limit` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _small_matrix_threads() -> contextlib.AbstractContextManager:

@@ -13,8 +13,8 @@ import argparse
 import math
 import os
 
+from ..expr import ExpressionError, parse_expression
 from . import UsageError
-from .expr import ExpressionError, parse_expression
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
 
@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         root = parse_expression(args.expression, variables)
     except ExpressionError as e:
-        raise UsageError(f"graph: {e}") from None
+        hint = f" (e.g. --set {' '.join(f'{n}=1.0' for n in e.unknown)})" if e.unknown else ""
+        raise UsageError(f"graph: {e}{hint}") from None
     if not root.label:
         root.label = "out"
     if not args.no_backward and root.requires_grad:
@@ -79,8 +80,7 @@ def run(args: argparse.Namespace) -> int:
             check_dot()
             data = dot.pipe(format=fmt)
     except GraphvizNotFound as e:
-        print(f"error: {e}", flush=True, file=__import__("sys").stderr)
-        return 1
+        raise UsageError(f"graph: {e} (or write the source with -o graph.dot)") from None
     try:
         with open(args.output, "wb") as f:
             f.write(data)

@@ -1,7 +1,7 @@
 """The graph lab: an expression and its variables' values in, the drawn graph with gradients out.
 
 The expression is parsed by the same whitelist parser as `tinygrad-edu graph`
-(`tinygrad_edu.cli.expr.parse_expression`: Python's `ast`, never `eval`), which already bounds the
+(`tinygrad_edu.expr.parse_expression`: Python's `ast`, never `eval`), which already bounds the
 text length, the number of terms and constant exponents. On top of that the web side bounds the
 number of variables, their values and the size of the built graph.
 """
@@ -53,7 +53,7 @@ def parse_request(d: dict) -> tuple[str, dict[str, float]]:
 def build(expr: str, values: dict[str, Any]) -> Any:
     """The expression's output Value (its graph attached); ApiError for anything refused."""
     from tinygrad_edu import topological_order
-    from tinygrad_edu.cli.expr import ExpressionError, parse_expression
+    from tinygrad_edu.expr import ExpressionError, parse_expression
 
     try:
         root = parse_expression(expr, values)
@@ -101,7 +101,7 @@ def graph_answer(d: dict) -> dict:
 def check_answer(d: dict) -> dict:
     """POST /api/graph/check: analytic gradient vs central differences for every variable."""
     from tinygrad_edu import Value, numerical_grad
-    from tinygrad_edu.cli.expr import parse_expression
+    from tinygrad_edu.expr import parse_expression
 
     expr, values = parse_request(d)
     with np.errstate(all="ignore"):

@@ -1,6 +1,6 @@
 """A safe parser for math expressions typed by users: "tanh(x*w + b)" -> a Value graph.
 
-    >>> from tinygrad_edu.cli.expr import parse_expression
+    >>> from tinygrad_edu.expr import parse_expression
     >>> L = parse_expression("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
     >>> L.backward()
 
@@ -9,7 +9,7 @@ names given in `variables` (plus the constants pi and e), the operators + - * / 
 and calls of the functions in FUNCTIONS. Attribute access, subscripts, keywords, lambdas,
 comprehensions, strings and everything else are refused before anything is computed. Length,
 number of syntax nodes and constant exponents are bounded, so no input can make us hang.
-Used by the `graph` command and reusable by anything that takes expressions from users.
+It needs only the engine: the `graph` command and the web playground's graph lab both use it.
 """
 
 from __future__ import annotations
@@ -21,18 +21,28 @@ from typing import Any
 
 import numpy as np
 
-from .. import Value, maximum, minimum
+from .functional import maximum, minimum
+from .value import Value
 
-__all__ = ["parse_expression", "ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_NODES", "MAX_EXPONENT"]
+__all__ = ["parse_expression", "ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_NODES", "MAX_EXPONENT", "MAX_INT"]
 
 MAX_LENGTH = 500  # characters
 MAX_NODES = 200  # syntax-tree nodes (numbers, names, operators, calls)
 MAX_EXPONENT = 100  # |constant exponent| in a ** b
+MAX_INT = 10**300  # largest integer literal (a float holds up to ~1.8e308)
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
 
 class ExpressionError(ValueError):
-    """The expression is not allowed or not valid; the message says why in one line."""
+    """The expression is not allowed or not valid; the message says why in one line.
+
+    `unknown` lists the variable names the expression uses but was given no value for (all of
+    them, in order of appearance), so a caller can ask for them at once.
+    """
+
+    def __init__(self, message: str, unknown: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.unknown = tuple(unknown)
 
 
 def _unary(method: str) -> Callable[..., Value]:
@@ -63,8 +73,17 @@ def _number(node: ast.AST) -> float | None:
         sign = -sign if isinstance(node.op, ast.USub) else sign
         node = node.operand
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return sign * float(node.value)
+        return sign * _finite(node.value)
     return None
+
+
+def _finite(value: int | float) -> float:
+    """A literal as a float; ExpressionError for one too large for a float (a 309-digit int)."""
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise ExpressionError("number too large: integers may have at most 300 digits")
+    if not math.isfinite(float(value)):
+        raise ExpressionError("numbers must be finite")
+    return float(value)
 
 
 def _check(tree: ast.Expression, variables: Mapping[str, Any]) -> None:
@@ -73,6 +92,20 @@ def _check(tree: ast.Expression, variables: Mapping[str, Any]) -> None:
     n = sum(not isinstance(x, (ast.expr_context, ast.operator, ast.unaryop)) for x in nodes)
     if n > MAX_NODES:
         raise ExpressionError(f"expression too large: {n} terms (at most {MAX_NODES})")
+    for node in nodes:  # numbers first: the checks below read them (exponents, alpha)
+        if isinstance(node, ast.Constant):
+            if type(node.value) not in (int, float):
+                raise ExpressionError(f"only numbers are allowed as constants, not {type(node.value).__name__}")
+            _finite(node.value)
+    called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+    unknown = sorted({(n.lineno, n.col_offset, n.id) for n in nodes if isinstance(n, ast.Name)
+                      and id(n) not in called and not n.id.startswith("_")
+                      and n.id not in variables and n.id not in CONSTANTS and n.id not in FUNCTIONS})
+    if unknown:
+        names = list(dict.fromkeys(name for _, _, name in unknown))
+        quoted = ", ".join(repr(n) for n in names)
+        raise ExpressionError(f"unknown name{'s' if len(names) > 1 else ''} {quoted}: give "
+                              f"{'each' if len(names) > 1 else 'it'} a value", unknown=tuple(names))
     for node in nodes:
         if isinstance(node, (ast.Expression, ast.Load, ast.operator, ast.unaryop)):
             if isinstance(node, ast.operator) and type(node) not in _BINOPS:
@@ -81,17 +114,10 @@ def _check(tree: ast.Expression, variables: Mapping[str, Any]) -> None:
                 raise ExpressionError(f"operator not allowed: {type(node).__name__}")
             continue
         if isinstance(node, ast.Constant):
-            if type(node.value) not in (int, float):
-                raise ExpressionError(f"only numbers are allowed as constants, not {type(node.value).__name__}")
-            if isinstance(node.value, int) and abs(node.value) > 10**300:
-                raise ExpressionError("number too large")
-            if not math.isfinite(float(node.value)):
-                raise ExpressionError("numbers must be finite")
+            pass  # checked above
         elif isinstance(node, ast.Name):
             if node.id not in variables and node.id not in CONSTANTS and node.id not in FUNCTIONS:
-                raise ExpressionError(f"unknown name {node.id!r}: give it a value (e.g. --set {node.id}=1.0)"
-                                      if node.id.isidentifier() and not node.id.startswith("_")
-                                      else f"name not allowed: {node.id!r}")
+                raise ExpressionError(f"name not allowed: {node.id!r}")
         elif isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 raise ExpressionError(f"only plain function calls are allowed ({', '.join(FUNCTIONS)})")
@@ -133,7 +159,7 @@ def _describe(node: ast.AST) -> str:
 def _build(node: ast.AST, env: dict[str, Value]) -> Any:
     """Compute the checked tree with Values (depth is bounded by MAX_NODES)."""
     if isinstance(node, ast.Constant):
-        return Value(float(node.value), requires_grad=False)
+        return Value(_finite(node.value), requires_grad=False)
     if isinstance(node, ast.Name):
         return env[node.id] if node.id in env else Value(CONSTANTS[node.id], requires_grad=False)
     if isinstance(node, ast.UnaryOp):
