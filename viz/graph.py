@@ -18,27 +18,16 @@ from __future__ import annotations
 
 import math
 import shutil
-from collections import deque
 from typing import Any
 
-import graphviz
 import numpy as np
 
 from tinygrad_edu import Value
 
-__all__ = ["draw_graph", "GraphvizNotFound", "render_svg", "save_svg", "check_dot", "value_names"]
+from .rendering import INSTALL_HINT, Drawing, GraphvizNotFound, check_dot, render_svg, save_svg
 
-INSTALL_HINT = ("install Graphviz (it provides `dot`): 'sudo apt-get install graphviz' on Debian/Ubuntu, "
-                "'brew install graphviz' on macOS, or 'conda install -c conda-forge graphviz'; "
-                "then make sure `dot` is on your PATH")
-
-
-class GraphvizNotFound(RuntimeError):
-    """Rendering needs Graphviz's `dot` program and it is not on PATH."""
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or f"Graphviz's `dot` program was not found: {INSTALL_HINT}")
-
+__all__ = ["draw_graph", "GraphvizNotFound", "render_svg", "save_svg", "check_dot", "value_names", "Drawing",
+           "INSTALL_HINT"]
 
 # Symbols read better than op names in a small circle; unknown ops show their name.
 OP_SYMBOLS = {"add": "+", "mul": "×", "neg": "−x", "pow": "**", "matmul": "@"}
@@ -146,29 +135,43 @@ def grad_lines(v: Value, grad: Any = None) -> list[str]:
             f"grad min {fmt(g64.min())}  mean {fmt(g64.mean())}  max {fmt(g64.max())}"]
 
 
+def boxes_of(v: Value) -> int:
+    """Boxes a Value brings into the picture: its own, plus the op circle that made it."""
+    return 1 if v._ctx is None else 2
+
+
 def collect(root: Value, max_nodes: int) -> tuple[list[Value], int]:
-    """Up to `max_nodes` Values nearest `root` (breadth-first, output side kept), inputs first,
-    and how many more Values the graph has. Iterative: no recursion limit."""
-    kept: list[Value] = []
+    """The Values to draw (nearest `root` first, breadth-first; returned inputs first) and how many
+    Values are left out, so that the picture has at most `max_nodes` boxes.
+
+    A box is a Value, an op circle, or the single "... N more" marker. With cost(v) = 1 for a leaf
+    and 2 for a Value made by an op, the whole graph is drawn when sum(cost) <= max_nodes; otherwise
+    the longest breadth-first prefix with sum(cost) <= max_nodes - 1 is kept and the marker takes
+    the last box (with a tiny `max_nodes` the prefix can be empty: the marker alone). Iterative: no
+    recursion limit, O(graph size).
+    """
+    order = [root]
     seen = {root}
-    queue = deque([root])
-    while queue and len(kept) < max_nodes:
-        v = queue.popleft()
-        kept.append(v)
-        for p in v.parents:
+    i = 0
+    while i < len(order):
+        for p in order[i].parents:
             if p not in seen:
                 seen.add(p)
-                queue.append(p)
-    # Count the rest without storing them in `kept` (cheap: a set and a stack).
-    more = len(queue)
-    stack = list(queue)
-    while stack:
-        v = stack.pop()
-        for p in v.parents:
-            if p not in seen:
-                seen.add(p)
-                more += 1
-                stack.append(p)
+                order.append(p)
+        i += 1
+    total = sum(boxes_of(v) for v in order)
+    if total <= max_nodes:
+        kept = order
+    else:
+        budget, used, n = max_nodes - 1, 0, 0
+        for v in order:
+            cost = boxes_of(v)
+            if used + cost > budget:
+                break
+            used += cost
+            n += 1
+        kept = order[:n]
+    more = len(order) - len(kept)
     kept.reverse()  # breadth-first from the output is outputs-first; readers want inputs first
     return kept, more
 
@@ -209,7 +212,7 @@ def _legend(lo: float, hi: float) -> str:
 
 
 def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True, color_by: str | None = None,
-               max_nodes: int = 500) -> graphviz.Digraph:
+               max_nodes: int = 500) -> Drawing:
     """Build a Graphviz drawing of everything `root` depends on.
 
     Args:
@@ -217,11 +220,15 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True, color_b
         rankdir: "LR" (inputs on the left) or "TB" (inputs on top), as Graphviz.
         show_grad: add each Value's gradient (run `root.backward()` first to see real ones).
         color_by: None, or "grad" to shade Values by |grad| on a log scale, with a legend.
-        max_nodes: at most this many Value boxes (ops come with them); the part of the graph
-            farthest from `root` is replaced by a "... N more nodes" note.
+        max_nodes: at most this many boxes in the picture, counting Value boxes, op circles and
+            the one "... N more nodes (max_nodes=...)" marker that replaces the part of the graph
+            farthest from `root` (N counts the Values left out). The Values nearest `root` are
+            kept (breadth-first); see `collect`. With `color_by="grad"` the legend counts as one
+            box as well (it is left out when `max_nodes` is 1).
 
-    Returns a `graphviz.Digraph`: `.source` is the DOT text (no Graphviz needed), `.render()` /
-    `.pipe()` / `render_svg()` need the `dot` program (see `GraphvizNotFound`).
+    Returns a `Drawing`, which is a `graphviz.Digraph`: `.source` is the DOT text (no Graphviz
+    needed); `.render()`, `.pipe()`, `.view()`, `render_svg()` and Jupyter's display need the
+    `dot` program and raise `GraphvizNotFound` (with install instructions) when it is missing.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: expected a Value, got {type(root).__name__}")
@@ -229,14 +236,17 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True, color_b
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if color_by not in (None, "grad"):
         raise ValueError(f"draw_graph: color_by must be None or 'grad', got {color_by!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)):
+        raise TypeError(f"draw_graph: max_nodes must be an int, got {type(max_nodes).__name__}")
     if int(max_nodes) < 1:
         raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
 
-    nodes, more = collect(root, int(max_nodes))
+    legend = color_by == "grad" and int(max_nodes) >= 2  # the colour legend is a box too
+    nodes, more = collect(root, int(max_nodes) - legend)
     names = value_names(nodes)
     colors, lo, hi = grad_colors(nodes) if color_by == "grad" else ({}, 0.0, 0.0)
 
-    dot = graphviz.Digraph(name="computation_graph")
+    dot = Drawing(name="computation_graph")
     dot.attr(rankdir=rankdir, fontname="Helvetica", nodesep="0.25", ranksep="0.35")
     dot.attr("node", fontname="Helvetica", fontsize="11")
     dot.attr("edge", color="#555555", arrowsize="0.7")
@@ -274,33 +284,9 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True, color_b
                     'style=filled fillcolor="#ffe0e0" color="#cc0000" fontcolor="#cc0000"]\n')
         for oid in dict.fromkeys(cut_into):
             body.append(f"\tmore -> {oid} [style=dashed color=\"#cc0000\"]\n")
-    if color_by == "grad":
+    if legend:
         body.append(f"\tlegend [label={_legend(lo, hi)} shape=plaintext]\n")
     return dot
-
-
-def check_dot() -> None:
-    """Raise GraphvizNotFound unless Graphviz's `dot` is on PATH."""
-    if shutil.which("dot") is None:
-        raise GraphvizNotFound()
-
-
-def render_svg(dot: graphviz.Digraph) -> str:
-    """The drawing as SVG text. Raises GraphvizNotFound when `dot` is missing."""
-    check_dot()
-    try:
-        return dot.pipe(format="svg", encoding="utf-8")
-    except graphviz.ExecutableNotFound as e:
-        raise GraphvizNotFound() from e
-
-
-def save_svg(dot: graphviz.Digraph, path: Any) -> str:
-    """Write the drawing to `path` as SVG and return the path as a string."""
-    svg = render_svg(dot)
-    path = str(path)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(svg)
-    return path
 
 
 def repr_mimebundle(value: Value, include: Any = None, exclude: Any = None) -> dict[str, str]:
