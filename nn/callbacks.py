@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import Value
+from tinygrad_edu.grad_utils import clip_grad_norm_
 
 __all__ = [
     "Callback",
@@ -259,28 +260,19 @@ def _accepts_two_args(fn: Callable[..., Any]) -> bool:
 # ----------------------------------------------------------------------------- GradientClipping
 
 def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
-    """Scale all gradients together so that their global L2 norm is at most `max_norm`.
-
-    `total = sqrt(sum over params of sum(grad**2))`; when `total > max_norm` every grad is
-    multiplied by `max_norm / (total + 1e-6)` (as `torch.nn.utils.clip_grad_norm_`), which keeps
-    the direction of the step and bounds its length. Returns `total` (before clipping).
-    A NaN/Inf total leaves the gradients unchanged: no rescaling can repair them.
-    """
-    if max_norm <= 0:
+    """Scale all gradients together so that their global L2 norm is at most `max_norm`; returns
+    the norm before clipping. `tinygrad_edu.grad_utils.clip_grad_norm_` (also `optim.clip_grad_norm_`,
+    torch's rule, NaN behaviour included) with a check that `max_norm` is > 0."""
+    if not max_norm > 0:
         raise ValueError(f"clip_grad_norm: max_norm must be > 0, got {max_norm}")
-    grads = [p.grad for p in params if p.requires_grad]
-    total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads))
-    if math.isfinite(total) and total > max_norm:
-        scale = max_norm / (total + 1e-6)
-        for g in grads:
-            g *= g.dtype.type(scale)  # in place: the grad buffers are the parameters' own
-    return total
+    return clip_grad_norm_(params, max_norm)
 
 
 class GradientClipping(Callback):
     """Clip the global gradient norm to `max_norm` after every backward, before the step.
 
-    See `clip_grad_norm` for the formula. `self.norms` records the norm before clipping at every
+    See `tinygrad_edu.grad_utils.clip_grad_norm_` for the formula (and what a NaN/Inf norm does).
+    `self.norms` records the norm before clipping at every
     step (a quick view of exploding gradients); `self.clipped` counts the steps that were clipped.
     """
 

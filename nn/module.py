@@ -183,10 +183,11 @@ class Module:
         """Evaluation mode: `train(False)`."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Clear the gradient of every parameter."""
-        for p in self.parameters():
-            p.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradient of every parameter, as torch (see `tinygrad_edu.grad_utils`)."""
+        from tinygrad_edu.grad_utils import zero_grad
+
+        zero_grad(self.parameters(), set_to_none=set_to_none)
 
     def to(self, dtype: Any) -> Module:
         """Cast every parameter and floating buffer to `dtype` in place (e.g. np.float32); returns self."""

@@ -12,10 +12,13 @@
             opt.step()
         sched.step()
 
+`optim.catalog` names every optimizer with learning rates for the test functions in
+`optim.testfns`, and `catalog.trajectory` runs one along a test function (the race, the plots).
+
 Depends only on numpy and the engine (`tinygrad_edu`), never on `nn` or `viz`.
 """
 
-from . import lr_scheduler, testfns
+from . import catalog, lr_scheduler, testfns
 from .adaptive import Adagrad, Adam, AdamW, RMSprop
 from .clip import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer
@@ -32,4 +35,5 @@ __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "testfns",
+    "catalog",
 ]

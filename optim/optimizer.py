@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import Value
+from tinygrad_edu.grad_utils import zero_grad
 
 
 class _RequiredParameter:
@@ -165,26 +166,23 @@ class Optimizer:
         """Update every parameter from its `.grad`. Returns `closure()` when a closure is given."""
         raise NotImplementedError(f"{type(self).__name__} must implement step()")
 
-    def zero_grad(self) -> None:
-        """Set every parameter's `.grad` to zeros (in place, so views of it stay valid)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                grad = getattr(p, "grad", None)
-                if isinstance(grad, np.ndarray) and grad.flags.writeable:
-                    grad.fill(0)
-                else:
-                    p.grad = np.zeros(np.shape(p.data), dtype=np.asarray(p.data).dtype)
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient, as torch: `set_to_none=True` (the default) returns it
+        to the state before any backward (reads as zeros, the next backward writes a fresh
+        buffer); `set_to_none=False` fills the existing array with zeros in place, so views of it
+        stay valid. See `tinygrad_edu.grad_utils` for the one meaning both modes share."""
+        zero_grad([p for group in self.param_groups for p in group["params"]], set_to_none=set_to_none)
 
     def _params_with_grad(self, group: dict[str, Any]) -> Iterator[tuple[Value, np.ndarray]]:
         """(param, grad) for the group's trainable parameters.
 
-        Like torch, a frozen parameter (requires_grad=False, or grad None) is skipped, while a
-        gradient of all zeros is a real gradient: momentum and running averages still move.
+        Like torch, a frozen parameter (requires_grad=False) is skipped, while a gradient of all
+        zeros is a real gradient: momentum and running averages still move. (`.grad` is never
+        None here: an unset gradient reads as zeros.)
         """
         for p in group["params"]:
-            if not p.requires_grad or p.grad is None:
-                continue
-            yield p, np.asarray(p.grad)
+            if p.requires_grad:
+                yield p, p.grad
 
     def _state_for(self, p: Value, group: dict[str, Any]) -> dict[str, Any]:
         """p's state dict, created by `_init_state` on first use."""

@@ -176,8 +176,18 @@ def test_zero_grad_keeps_the_grad_array():
     p = Value(np.ones(3))
     (p * p).sum().backward()
     g = p.grad
-    SGD([p]).zero_grad()
+    SGD([p]).zero_grad(set_to_none=False)
     assert p.grad is g and np.all(g == 0)
+
+
+def test_zero_grad_default_sets_to_none_like_torch():
+    p = Value(np.ones(3))
+    (p * p).sum().backward()
+    g = p.grad
+    SGD([p]).zero_grad()  # set_to_none=True: back to the state before any backward
+    assert p.grad is not g and np.all(p.grad == 0) and np.all(g == 2)
+    (p * p).sum().backward()
+    np.testing.assert_array_equal(p.grad, [2.0, 2.0, 2.0])  # a fresh buffer, nothing accumulated
 
 
 def test_lr_property_reads_and_writes_every_group():

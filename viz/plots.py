@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from optim.catalog import trajectory  # noqa: E402
 from tinygrad_edu import Value, no_grad  # noqa: E402
 
 __all__ = ["plot_activations", "plot_grad_flow", "plot_optimizer_paths", "plot_history",
@@ -163,26 +164,6 @@ def plot_grad_flow(monitor_or_stats: Any, path: Any = None, title: str | None = 
 
 # ---------------------------------------------------------------------------------- optimizers
 
-def _trajectory(fn: Callable, factory: Callable, start: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions and losses of one optimizer run from `start` on `fn`."""
-    v = Value(np.array(start, dtype=np.float64), label="xy")
-    opt = factory([v])
-    pts, losses = [np.array(v.data, dtype=float)], []
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = fn(v)
-        losses.append(float(loss.item()))
-        loss.backward()
-        opt.step()
-        p = np.array(v.data, dtype=float)
-        if not np.all(np.isfinite(p)):
-            break  # diverged: keep the path up to here
-        pts.append(p)
-    with no_grad():
-        losses.append(float(fn(v).item()))
-    return np.array(pts), np.array(losses)
-
-
 def _grid_values(fn: Callable, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """fn on a grid: one vectorised call when fn is written with indexing and arithmetic (as
     `optim.testfns` are), else point by point."""
@@ -204,7 +185,8 @@ def plot_optimizer_paths(fn: Callable, optimizers: Mapping[str, Callable], steps
     Args:
         fn: a function of one Value of shape (2,) returning a scalar Value (see `optim.testfns`).
         optimizers: `{name: factory}` where `factory(params) -> Optimizer`, e.g.
-            `{"Adam": lambda p: optim.Adam(p, lr=0.05)}`.
+            `{"Adam": lambda p: optim.Adam(p, lr=0.05)}`, or `optim.catalog.factories(fn)` for every
+            optimizer of the catalog with its learning rate for `fn`.
         steps: optimizer steps per run.
         start: the starting point (default `fn.start`).
     """
@@ -215,14 +197,14 @@ def plot_optimizer_paths(fn: Callable, optimizers: Mapping[str, Callable], steps
         if start is None:
             raise ValueError("plot_optimizer_paths: fn has no `start`; pass start=(x, y)")
     start = np.asarray(start, dtype=float).reshape(2)
-    runs = {name: _trajectory(fn, factory, start, int(steps)) for name, factory in optimizers.items()}
+    runs = {name: trajectory(fn, factory, int(steps), start) for name, factory in optimizers.items()}
     minimum = getattr(fn, "minimum", None)
 
     # View: the start, the minimum and the paths, but not a diverged path's far-away points.
     anchor = [start] + ([np.asarray(minimum, dtype=float)] if minimum is not None else [])
     core = np.array(anchor)
     span = max(float(np.ptp(core[:, 0])), float(np.ptp(core[:, 1])), 1.0)
-    pts = np.concatenate([core] + [p for p, _ in runs.values()])
+    pts = np.concatenate([core] + [run.points for run in runs.values()])
     center = core.mean(axis=0)
     keep = np.all(np.abs(pts - center) <= 2.5 * span, axis=1)
     lo, hi = pts[keep].min(axis=0), pts[keep].max(axis=0)
@@ -237,13 +219,14 @@ def plot_optimizer_paths(fn: Callable, optimizers: Mapping[str, Callable], steps
     levels = np.unique(np.quantile(finite, np.linspace(0, 1, 26) ** 2))  # dense near the minimum
     ax.contourf(X, Y, Z, levels=levels, cmap="Greys_r", alpha=0.35)
     ax.contour(X, Y, Z, levels=levels, colors="#999999", linewidths=0.5)
-    for i, (name, (p, losses)) in enumerate(runs.items()):
+    for i, (name, run) in enumerate(runs.items()):
+        p, losses = run.points, run.losses
         c = COLORS[i % len(COLORS)]
         # Paths often share a valley: earlier runs are drawn wider, so every colour stays visible.
         lw = 1.5 + 3.5 * (len(runs) - 1 - i) / max(len(runs) - 1, 1)
         ax.plot(p[:, 0], p[:, 1], "-", color=c, lw=lw, alpha=0.9, solid_capstyle="round")
         ax.plot(p[-1, 0], p[-1, 1], "o", color=c, ms=7, mec="black", mew=0.8)
-        note = f" (diverged at step {len(p)})" if len(p) - 1 < steps else ""
+        note = f" (diverged at step {run.steps + 1})" if run.status == "diverged" else ""
         ax2.plot(np.arange(len(losses)), losses, color=c, lw=1.8,
                  label=f"{name}: final {losses[-1]:.3g}{note}")
     ax.plot(*start, "s", color="black", ms=8, label="start")
@@ -260,7 +243,7 @@ def plot_optimizer_paths(fn: Callable, optimizers: Mapping[str, Callable], steps
     ax.legend(fontsize=9, loc="best", framealpha=0.9)
     ax2.set_title("loss per step (colours as on the left)", fontsize=12)
     ax2.set_xlabel("step")
-    allv = np.concatenate([loss for _, loss in runs.values()])
+    allv = np.concatenate([run.losses for run in runs.values()])
     if np.all(allv[np.isfinite(allv)] > 0):
         ax2.set_yscale("log")
     else:

@@ -138,12 +138,9 @@ def run(args: argparse.Namespace) -> int:
                        title=f"Gradient norm per layer, {depth} hidden layers: sigmoid vanishes, ReLU does not")
     written.append("grad_flow.png")
 
-    fn = optim.testfns.rosenbrock
-    racers = {"SGD (lr=1e-3)": lambda p: optim.SGD(p, lr=1e-3),
-              "Momentum 0.9 (lr=1e-3)": lambda p: optim.SGD(p, lr=1e-3, momentum=0.9),
-              "RMSprop (lr=1e-2)": lambda p: optim.RMSprop(p, lr=1e-2),
-              "Adam (lr=5e-2)": lambda p: optim.Adam(p, lr=5e-2)}
-    viz.plot_optimizer_paths(fn, racers, steps=150 if args.quick else 500, path=path("optimizers.png"))
+    racers = optim.catalog.factories("rosenbrock", which=("sgd", "momentum", "rmsprop", "adam"))
+    viz.plot_optimizer_paths(optim.testfns.rosenbrock, racers, steps=150 if args.quick else 500,
+                             path=path("optimizers.png"))
     written.append("optimizers.png")
 
     viz.plot_history(history, path=path("history.png"))
