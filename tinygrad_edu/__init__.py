@@ -8,10 +8,13 @@
     (1.0, 2.0)
 """
 
+from . import runtime  # noqa: F401  (first, before numpy loads: BLAS threads and malloc, see runtime.py)
 from .anomaly import AnomalyError, detect_anomaly
-from .function import Function, unbroadcast
-from .functional import concat, maximum, minimum, stack, where
-from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .autograd import BackwardStep, RemovableHandle, backward_steps, grad
+from .function import Function, IndexOutOfRange, unbroadcast
+from .functional import concat, index_put, maximum, minimum, stack, where
+from .gradcheck import GradcheckError, gradcheck, gradcheck_report, gradgradcheck, numerical_grad
+from .inplace import InplaceModificationError
 from .mode import enable_grad, is_grad_enabled, no_grad
 from .rng import get_rng, manual_seed
 from .value import Value, topological_order
@@ -21,5 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Value", "Function", "unbroadcast", "topological_order", "no_grad", "enable_grad",
     "is_grad_enabled", "manual_seed", "get_rng", "maximum", "minimum", "where", "concat", "stack",
-    "gradcheck", "numerical_grad", "GradcheckError", "detect_anomaly", "AnomalyError",
+    "index_put", "gradcheck", "gradgradcheck", "gradcheck_report", "numerical_grad", "GradcheckError",
+    "detect_anomaly", "AnomalyError", "grad", "backward_steps", "BackwardStep", "RemovableHandle",
+    "InplaceModificationError", "IndexOutOfRange",
 ]

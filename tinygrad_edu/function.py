@@ -2,20 +2,30 @@
 
 Every built-in op is a `Function` subclass, and so is any op you add::
 
+    from tinygrad_edu import Function, Value
+
     class Cube(Function):
         '''y = x**3;  dy/dx = 3 x**2'''
         def forward(self, x):
-            self.saved = (x,)
             return x ** 3
         def backward(self, grad):
-            (x,) = self.saved
+            (x,) = self.inputs()
             return grad * 3 * x ** 2          # chain rule: dL/dx = dL/dy * dy/dx
 
     y = Cube.apply(Value(2.0))                 # Value(data=8.0, ...), y.op == "cube"
 
 `forward` receives numpy data (arrays or numpy scalars) and returns numpy data. `backward`
 receives dL/d(output) and returns dL/d(input) for each input (a tuple when there are several;
-`None` for an input that needs no gradient). Keyword options given to `apply` go to `forward`.
+`None` for an input that needs no gradient). Keyword options given to `apply` go to `forward`
+(and are kept in `self.options`).
+
+One rule, two passes. In backward, `self.inputs()` and `self.output()` give numpy data in the
+plain pass, and the Values themselves under `backward(create_graph=True)`, where `grad` is a
+Value too. Written with operators and `tinygrad_edu.dispatch` functions (which take either), the
+same rule then records a graph, and gradients of gradients come out. A backward that uses
+numpy functions on `self.saved` still works for first derivatives. A fused op may instead
+define `composite(self, *inputs, **options)`, the same result built from other ops: under
+create_graph the engine differentiates the composite.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from .inplace import CLOCK
 from .mode import MODE
 
 if TYPE_CHECKING:
@@ -34,9 +45,12 @@ if TYPE_CHECKING:
 class Function:
     """Base class of every primitive op. Subclassing registers the op in `Function.registry`."""
 
-    __slots__ = ("parents", "saved", "where")
+    __slots__ = ("parents", "saved", "out", "stamp", "options", "created_at", "user_op")
     name: ClassVar[str] = "function"
     registry: ClassVar[dict[str, type[Function]]] = {}
+    # Does backward read the inputs' data? (Add does not: changing x after z = x + y is harmless.)
+    saves_inputs: ClassVar[bool] = True
+    saves_output: ClassVar[bool] = False  # does it read its own result (tanh: 1 - y^2)?
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -49,9 +63,28 @@ class Function:
     def backward(self, grad: Any) -> Any:
         raise NotImplementedError
 
+    def inputs(self) -> tuple:
+        """The operands: numpy data in the plain backward pass, Values under create_graph."""
+        ps = self.parents
+        if type(self.out) is Value:
+            return ps
+        if len(ps) == 2:  # the common binary op, without a generator
+            return ps[0]._data, ps[1]._data
+        return tuple([p._data for p in ps])
+
+    def output(self) -> Any:
+        """The result of forward: numpy data in the plain pass, the output Value under create_graph."""
+        return self.out
+
     def needs_grad(self, i: int) -> bool:
         """Does input i want a gradient? Lets backward skip work (and log() of a constant base)."""
         return self.parents[i].requires_grad
+
+    @classmethod
+    def rule(cls) -> str:
+        """The op's formula and local derivative: the first paragraph of its docstring."""
+        doc = (cls.__doc__ or cls.name).strip().split("\n\n")[0]
+        return " ".join(doc.split())
 
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> Value:
@@ -71,36 +104,41 @@ class Function:
         ctx.parents = inputs
         try:
             n = len(inputs)
-            if options or n > 2:
+            if options:
+                ctx.options = options
                 data = ctx.forward(*[x._data for x in inputs], **options)
             elif n == 2:  # the usual binary op, without building an argument list
                 data = ctx.forward(inputs[0]._data, inputs[1]._data)
-            else:
+            elif n == 1:
                 data = ctx.forward(inputs[0]._data)
+            else:
+                data = ctx.forward(*[x._data for x in inputs])
         except (ValueError, IndexError) as e:
             raise _op_error(cls.name, inputs, e) from None
         if not isinstance(data, (np.ndarray, np.generic)):  # a user op returned a float or a list
             data = _coerce(data, copy=False)
+        ctx.out = data
+        ctx.stamp = stamp = CLOCK[0]
+        if record and cls.saves_inputs:
+            for x in inputs:  # backward will read them: a write into x.data is to be caught
+                x._saved_at = stamp
         out = Value._make(data, ctx if record else None)
+        if record and cls.saves_output:
+            out._saved_at = stamp
         if MODE.anomaly:
-            ctx.where = _user_line()
-            _check_finite(data, f"{cls.name} produced NaN/Inf in its forward output", ctx)
+            ctx.created_at = _user_line()
+            ctx.user_op = MODE.user_op
+            _check_finite(data, "produced NaN/Inf in its forward output", ctx)
         return out
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a gradient back to `shape`, undoing numpy broadcasting.
+    """Sum a gradient back to `shape`, undoing numpy broadcasting (numpy arrays or Values).
 
     If x of shape (3, 1) was broadcast to (2, 3, 4), each x element was used 2*4 times, so its
     gradient is the sum over those uses: sum over the leading axis and the stretched axis.
     """
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
-    )
-    return np.sum(grad, axis=axes).reshape(shape)
+    return dispatch.unbroadcast(grad, shape)
 
 
 # --- helpers for apply -------------------------------------------------------------------------
@@ -119,10 +157,10 @@ def _as_values(inputs: tuple) -> tuple:
 def _op_error(name: str, args: tuple, err: Exception) -> Exception:
     shapes = " and ".join(str(a.shape) for a in args)
     msg = f"{name}: {err} (input shapes {shapes})"
-    return IndexError_(msg) if isinstance(err, IndexError) else ValueError(msg)
+    return IndexOutOfRange(msg) if isinstance(err, IndexError) else ValueError(msg)
 
 
-class IndexError_(IndexError, ValueError):
+class IndexOutOfRange(IndexError, ValueError):
     """An index out of range: both an IndexError (Python's convention) and a ValueError."""
 
 
@@ -147,12 +185,19 @@ def _user_line() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}: {code}"
 
 
+def op_name(ctx: Function) -> str:
+    """What the user wrote and the primitive: 'sqrt: pow' for the pow inside x.sqrt()."""
+    user = getattr(ctx, "user_op", "")
+    return f"{user}: {ctx.name}" if user and user != ctx.name else ctx.name
+
+
 def _check_finite(data: Any, message: str, ctx: Function) -> None:
     if not np.all(np.isfinite(data)):
         from .anomaly import AnomalyError
 
-        where = getattr(ctx, "where", None) or "<created outside detect_anomaly()>"
-        raise AnomalyError(f"{message}; the op was created at {where}")
+        where = getattr(ctx, "created_at", None) or "<created outside detect_anomaly()>"
+        raise AnomalyError(f"{op_name(ctx)} {message}; the op was created at {where}")
 
 
+from . import dispatch  # noqa: E402
 from .value import Value, _coerce  # noqa: E402  (Value needs Function; imported last to break the cycle)

@@ -17,6 +17,13 @@ def where(cond: Any, a: Any, b: Any) -> Value:
     return ops.Where.apply(a, b, cond=cond)
 
 
+def index_put(v: Any, index: Any, values: Any, accumulate: bool = False) -> Value:
+    """A new Value equal to `v` with `v[index] = values` (or `+= values` with accumulate=True,
+    where repeated indices add up), as torch.index_put: the graph-safe form of item assignment.
+    Gradients: to v everywhere it was not overwritten, to values from the positions it landed on."""
+    return ops.IndexPut.apply(v, values, index=index, accumulate=bool(accumulate))
+
+
 def maximum(a: Any, b: Any) -> Value:
     """Elementwise max; at a tie the gradient goes to `a`."""
     return where(_raw(a) >= _raw(b), a, b)

@@ -14,6 +14,7 @@ class _Mode(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
+        self.user_op = ""  # the composite the user called (sqrt, mean, ...), named by anomaly mode
 
 
 MODE = _Mode()
@@ -25,21 +26,31 @@ def is_grad_enabled() -> bool:
 
 
 class _Switch(contextlib.ContextDecorator):
-    """Set one flag of MODE for the duration of a `with` block or a decorated call."""
+    """Set one flag of MODE for the duration of a `with` block or a decorated call.
+
+    The saved values live on a per-thread stack: one instance used as a decorator may be entered
+    by two threads at once (and re-entered by recursion) without mixing up their modes.
+    """
 
     _flag = ""
     _value = False
 
     def __init__(self) -> None:
-        self._saved: list[bool] = []  # a stack, so one instance can be re-entered (recursion)
+        self._local = threading.local()
+
+    def _stack(self) -> list[bool]:
+        stack = getattr(self._local, "stack", None)
+        if stack is None:
+            stack = self._local.stack = []
+        return stack
 
     def __enter__(self) -> _Switch:
-        self._saved.append(getattr(MODE, self._flag))
+        self._stack().append(getattr(MODE, self._flag))
         setattr(MODE, self._flag, self._value)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        setattr(MODE, self._flag, self._saved.pop())
+        setattr(MODE, self._flag, self._stack().pop())
 
 
 class no_grad(_Switch):

@@ -8,12 +8,13 @@ from the output to the inputs applying the chain rule at every node.
 
 from __future__ import annotations
 
-import gc
+import functools
 import importlib
 from typing import Any
 
 import numpy as np
 
+from . import inplace
 from .mode import MODE
 
 _FLOAT_KINDS = "f"
@@ -24,10 +25,21 @@ def _coerce(data: Any, dtype: Any = None, copy: bool = True) -> Any:
     arrays keep their dtype (unless `dtype` says otherwise); strings, objects, complex refuse."""
     if isinstance(data, Value):
         data = data._data
+    if dtype is not None and np.dtype(dtype).kind not in _FLOAT_KINDS:
+        raise TypeError(f"Value: dtype must be a floating type (float16/32/64), got {np.dtype(dtype)}; "
+                        f"Values hold real numbers (integer labels and indices stay numpy arrays)")
     if isinstance(data, (bool, int, float)) and dtype is None:
+        if isinstance(data, int) and not isinstance(data, bool) and abs(data) > 1.7976931348623157e308:
+            raise ValueError(f"Value: the integer {str(data)[:12]}... ({len(str(abs(data)))} digits) is too large "
+                             f"for a float64 (max about 1.8e308)")
         return np.float64(data)
+    if isinstance(data, (list, tuple)) and _holds_value(data):
+        raise TypeError("Value: data is a list holding Values, which would cut them from the graph; "
+                        "use tinygrad_edu.stack([...]) to build a tensor from Values")
     try:
         arr = np.array(data, dtype=dtype, copy=True if copy else None)  # None: copy only if needed
+    except OverflowError:
+        raise ValueError("Value: a number in data is too large for a float64 (max about 1.8e308)") from None
     except (TypeError, ValueError) as e:
         raise TypeError(f"Value: cannot make numeric data from {type(data).__name__}: {e}") from None
     if arr.dtype.kind in "biu":
@@ -39,6 +51,36 @@ def _coerce(data: Any, dtype: Any = None, copy: bool = True) -> Any:
     return arr[()] if arr.ndim == 0 else arr  # 0-d: a numpy scalar, whose arithmetic is fast
 
 
+def _holds_value(items: Any) -> bool:
+    stack = [items]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Value):
+            return True
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+    return False
+
+
+def _composite(name: str) -> Any:
+    """Mark a method built from primitives, so anomaly mode names it ('sqrt', not the 'pow' inside)."""
+
+    def deco(method: Any) -> Any:
+        @functools.wraps(method)
+        def named(*args: Any, **kwargs: Any) -> Any:
+            if not MODE.anomaly or MODE.user_op:
+                return method(*args, **kwargs)
+            MODE.user_op = name
+            try:
+                return method(*args, **kwargs)
+            finally:
+                MODE.user_op = ""
+
+        return named
+
+    return deco
+
+
 class Value:
     """A node of the computation graph: data, its gradient, and the op that made it.
 
@@ -47,7 +89,10 @@ class Value:
     their dtype. Arithmetic with numbers and arrays treats them as constants.
     """
 
-    __slots__ = ("_data", "_grad", "_ctx", "requires_grad", "label")
+    # _saved_at: the clock when an op last saved this Value for its backward (-1: none pending).
+    # _track, _hooks and _grad_value stay unset (no cost per op) until something needs them.
+    __slots__ = ("_data", "_grad", "_ctx", "requires_grad", "label", "_saved_at", "_track", "_hooks",
+                 "_grad_value")
     __array_ufunc__ = None  # `ndarray * Value` defers to Value.__rmul__ instead of looping
 
     def __init__(self, data: Any, requires_grad: bool = True, label: str = "", dtype: Any = None):
@@ -56,6 +101,7 @@ class Value:
         self._ctx = None
         self.requires_grad = bool(requires_grad)
         self.label = label
+        self._saved_at = -1
 
     @classmethod
     def _make(cls, data: Any, ctx: Any) -> Value:
@@ -66,6 +112,7 @@ class Value:
         v._ctx = ctx
         v.requires_grad = ctx is not None
         v.label = ""
+        v._saved_at = -1
         return v
 
     @classmethod
@@ -81,11 +128,16 @@ class Value:
         v._ctx = None
         v.requires_grad = False
         v.label = ""
+        v._saved_at = -1
         return v
 
     # --- the basics ----------------------------------------------------------------------------
     @property
     def data(self) -> Any:
+        """The numbers. Assignable; writing into the array (`v.data[...] = 0`) is seen too, so a
+        backward that needed the old numbers raises instead of giving a wrong gradient."""
+        if self._saved_at >= 0 and type(self._data) is np.ndarray:
+            inplace.lend(self)  # an op still needs these numbers: remember them
         return self._data
 
     @data.setter
@@ -94,6 +146,7 @@ class Value:
             self._data = new  # the common `p.data = p.data - lr * p.grad`: no copy
         else:
             self._data = _coerce(new, copy=False)
+        inplace.touch(self)
 
     @property
     def grad(self) -> np.ndarray:
@@ -106,11 +159,26 @@ class Value:
     def grad(self, g: Any) -> None:
         if g is None:
             self._grad = None
+            self._grad_value = None
             return
         g = np.array(g, dtype=self.dtype)
         if g.shape != self.shape:
             raise ValueError(f"grad: shape {g.shape} does not match data shape {self.shape}")
         self._grad = g
+
+    @property
+    def grad_value(self) -> Value | None:
+        """The gradient as a Value in the graph, after `backward(create_graph=True)` (else None):
+        differentiate it again for second derivatives. Its data equals `.grad`."""
+        return getattr(self, "_grad_value", None)
+
+    def register_hook(self, fn: Any) -> Any:
+        """Call `fn(grad)` when this Value's gradient is complete during backward; a returned
+        array replaces the gradient (for the inputs and for `.grad`). Returns a handle whose
+        `.remove()` takes the hook away. Hooks run in the order they were registered."""
+        from .autograd import register_hook
+
+        return register_hook(self, fn)
 
     shape = property(lambda self: self._data.shape, doc="Shape of data (() for a scalar).")
     ndim = property(lambda self: self._data.ndim)
@@ -130,10 +198,10 @@ class Value:
     __float__ = item
 
     def numpy(self) -> np.ndarray:
-        return np.asarray(self._data)
+        return np.asarray(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return np.asarray(self._data, dtype=dtype)
+        return np.asarray(self.data, dtype=dtype)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """Jupyter displays a Value as its drawn graph. Drawing lives in `viz`, which the engine
@@ -151,6 +219,7 @@ class Value:
 
     def zero_grad(self) -> None:
         self._grad = None
+        self._grad_value = None
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
@@ -161,47 +230,19 @@ class Value:
         return f"Value(shape={self.shape}, dtype={self.dtype}{op}{name})"
 
     # --- backpropagation -----------------------------------------------------------------------
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, create_graph: bool = False) -> None:
         """Fill `.grad` of every Value this one depends on with d(self)/d(that) (reverse mode).
 
         Leaf gradients add up across calls until zeroed (as in PyTorch); each intermediate node
         gets this pass's gradient, replacing any earlier one. A non-scalar output needs `grad`,
-        the upstream gradient dL/d(self), of the same shape.
+        the upstream gradient dL/d(self), of the same shape. With `create_graph=True` the
+        gradients are computed by recorded ops: `.grad_value` holds each one as a Value that can
+        be differentiated again (`.grad` stays its numpy data). Note that this links every
+        Value to its gradient's graph and back (a reference cycle, freed by the garbage collector).
         """
-        seed = self._seed(grad)
-        check = _check_finite if MODE.anomaly else None
-        gc_was_on = gc.isenabled()
-        gc.disable()  # the pass allocates many short-lived objects and no cycles; GC scans would double its time
-        try:
-            order = topological_order(self)
-            grads: dict[Value, Any] = {self: seed}
-            for node in reversed(order):  # outputs before inputs: each node's grad is complete here
-                ctx = node._ctx
-                if ctx is None:
-                    continue
-                g = grads.get(node)
-                if g is None:
-                    continue
-                in_grads = ctx.backward(g)
-                if type(in_grads) is not tuple:
-                    in_grads = (in_grads,)
-                for p, pg in zip(ctx.parents, in_grads):
-                    if pg is None or not p.requires_grad:
-                        continue
-                    if check:
-                        i = ctx.parents.index(p)
-                        check(pg, f"{ctx.name} backward produced NaN/Inf in the gradient of input {i}", ctx)
-                    prev = grads.get(p)
-                    grads[p] = pg if prev is None else prev + pg
-            # Commit only after the whole pass succeeded, so an error leaves every grad as it was.
-            for node in order:
-                if node._ctx is not None:
-                    node._grad = grads.get(node)
-                elif node.requires_grad and node in grads:
-                    node._accumulate(grads[node])
-        finally:
-            if gc_was_on:
-                gc.enable()
+        from .autograd import run_backward
+
+        run_backward(self, grad, create_graph)
 
     def _seed(self, grad: Any) -> Any:
         if not self.requires_grad:
@@ -213,7 +254,13 @@ class Value:
                                  f"the upstream gradient, e.g. .backward(np.ones({self.shape})), "
                                  f"or reduce first with .sum().backward()")
             return np.ones(self.shape, dtype=self.dtype)
-        seed = np.asarray(grad._data if isinstance(grad, Value) else grad, dtype=self.dtype)
+        raw = grad._data if isinstance(grad, Value) else grad
+        kind = np.asarray(raw).dtype.kind
+        if kind not in "biuf":
+            what = {"c": "complex numbers (the imaginary part would be lost)", "U": "a string", "S": "bytes",
+                    "O": "objects"}.get(kind, f"dtype {np.asarray(raw).dtype}")
+            raise TypeError(f"backward: grad must be real numbers of shape {self.shape}, got {what}")
+        seed = np.asarray(raw, dtype=self.dtype)
         if seed.shape != self.shape:
             raise ValueError(f"backward: grad has shape {seed.shape} but the output has shape {self.shape}")
         return seed
@@ -235,9 +282,11 @@ class Value:
     def __neg__(self) -> Value:
         return ops.Neg.apply(self)
 
+    @_composite("sub")
     def __sub__(self, other: Any) -> Value:  # a - b = a + (-b)
         return self + (-other)
 
+    @_composite("sub")
     def __rsub__(self, other: Any) -> Value:
         return other + (-self)
 
@@ -247,12 +296,14 @@ class Value:
     def __rmul__(self, other: Any) -> Value:
         return ops.Mul.apply(other, self)
 
+    @_composite("div")
     def __truediv__(self, other: Any) -> Value:  # a / b = a * b**-1
         if isinstance(other, Value):
             return self * other**-1
         with np.errstate(divide="ignore"):
             return self * _reciprocal(other, self)
 
+    @_composite("div")
     def __rtruediv__(self, other: Any) -> Value:
         return other * self**-1
 
@@ -294,6 +345,7 @@ class Value:
     def log(self) -> Value:
         return ops.Log.apply(self)
 
+    @_composite("sqrt")
     def sqrt(self) -> Value:  # sqrt(x) = x ** 0.5
         return self**0.5
 
@@ -337,29 +389,46 @@ class Value:
     def max(self, axis: Any = None, keepdims: bool = False) -> Value:
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
+    @_composite("min")
     def min(self, axis: Any = None, keepdims: bool = False) -> Value:  # min(x) = -max(-x)
         return -((-self).max(axis=axis, keepdims=keepdims))
 
+    @_composite("mean")
     def mean(self, axis: Any = None, keepdims: bool = False) -> Value:  # sum / count
-        return self.sum(axis=axis, keepdims=keepdims) * (1.0 / _count(self.shape, axis))
+        """sum(x) / N over `axis`; the mean of nothing (an empty axis) is nan, as in torch."""
+        with np.errstate(divide="ignore"):
+            inv = np.divide(1.0, ops.reduce.count(self.shape, axis))
+        with np.errstate(invalid="ignore"):
+            return self.sum(axis=axis, keepdims=keepdims) * float(inv)
 
-    def var(self, axis: Any = None, keepdims: bool = False) -> Value:
-        """Population variance (ddof=0): mean((x - mean(x))**2)."""
+    @_composite("var")
+    def var(self, axis: Any = None, keepdims: bool = False, correction: int = 0) -> Value:
+        """sum((x - mean(x))**2) / (N - correction). The default correction=0 is the population
+        variance (the one batch norm uses); correction=1 is the unbiased sample variance, torch's
+        default for torch.var (and ours for std)."""
         centered = self - self.mean(axis=axis, keepdims=True)
-        return (centered * centered).mean(axis=axis, keepdims=keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = np.divide(1.0, max(ops.reduce.count(self.shape, axis) - correction, 0))
+        return (centered * centered).sum(axis=axis, keepdims=keepdims) * float(inv)
 
+    @_composite("logsumexp")
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Value:
         """log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m = max(x): no overflow.
 
-        m is a constant here: the gradient through it cancels exactly, so we detach it."""
-        m = self.max(axis=axis, keepdims=True).detach()
-        out = (self - m).exp().sum(axis=axis, keepdims=True).log() + m
-        return out if keepdims else out.reshape(*_reduced_shape(self.shape, axis))
+        m is a constant here: the gradient through it cancels exactly, so it is plain data. An
+        infinite max is replaced by 0 so that [-inf, -inf] gives -inf and [inf, 1] gives inf."""
+        m = np.max(self._data, axis=ops.reduce.normalize_axis(self.ndim, axis, "logsumexp"), keepdims=True)
+        m = np.where(np.isfinite(m), m, 0).astype(self.dtype, copy=False)
+        with np.errstate(divide="ignore"):
+            out = (self - m).exp().sum(axis=axis, keepdims=True).log() + m
+        return out if keepdims else out.reshape(*ops.reduce.reduced_shape(self.shape, axis))
 
+    @_composite("softmax")
     def softmax(self, axis: int = -1) -> Value:
         """exp(x_i) / sum_j exp(x_j) = exp(x_i - logsumexp(x)), stable for large x."""
         return self.log_softmax(axis=axis).exp()
 
+    @_composite("log_softmax")
     def log_softmax(self, axis: int = -1) -> Value:
         """x_i - logsumexp(x): the log-probabilities, stable for large x."""
         return self - self.logsumexp(axis=axis, keepdims=True)
@@ -385,9 +454,19 @@ class Value:
     def __getitem__(self, index: Any) -> Value:
         return ops.GetItem.apply(self, index=index)
 
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if self.requires_grad:
+            raise TypeError("Value does not support item assignment (v[i] = ...): it would change a node "
+                            "of the graph behind its back. Use the out-of-place "
+                            "tinygrad_edu.index_put(v, index, values) to get a new Value, or write "
+                            "v.data[index] = ... under no_grad() for a plain parameter update")
+        self._data = np.array(self._data, copy=True)
+        self._data[index] = _raw(value)
+        inplace.touch(self)
 
-def topological_order(root: Value) -> list[Value]:
-    """Every Value `root` depends on, inputs first, `root` last.
+
+def topological_order(root: Value | list[Value] | tuple[Value, ...]) -> list[Value]:
+    """Every Value `root` depends on, inputs first, `root` last (a list of roots: all of theirs).
 
     Iterative depth-first search with an explicit stack, so a graph a million nodes deep needs
     no recursion. Expanding a node pushes it back under a `None` marker and then its parents;
@@ -396,7 +475,7 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     visited: set[Value] = set()
-    stack: list[Value | None] = [root]
+    stack: list[Value | None] = list(reversed(root)) if isinstance(root, (list, tuple)) else [root]
     while stack:
         node = stack.pop()
         if node is None:  # marker: the node below it has all its inputs emitted
@@ -423,14 +502,4 @@ def _reciprocal(x: Any, like: Value) -> Any:
     return 1.0 / _coerce(x, copy=False)
 
 
-def _count(shape: tuple[int, ...], axis: Any) -> int:
-    return int(np.prod([shape[a] for a in ops.reduce._axes(len(shape), axis)], dtype=np.int64))
-
-
-def _reduced_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
-    drop = set(ops.reduce._axes(len(shape), axis))
-    return tuple(n for i, n in enumerate(shape) if i not in drop)
-
-
 from . import ops  # noqa: E402  (ops build Values; imported after the class exists)
-from .function import _check_finite  # noqa: E402

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function, unbroadcast
+from .. import dispatch as d
+from ..function import Function
 
 
 class Where(Function):
     """Z = where(cond, X, Y);   dL/dX = dL/dZ where cond, dL/dY = dL/dZ elsewhere."""
+
+    saves_inputs = False
 
     def forward(self, x, y, cond=None):
         self.saved = cond
@@ -17,12 +20,15 @@ class Where(Function):
     def backward(self, grad):
         x, y = self.parents
         cond = self.saved
-        return (unbroadcast(np.where(cond, grad, 0), x.shape),
-                unbroadcast(np.where(cond, 0, grad), y.shape))
+        gx = d.unbroadcast(d.where(cond, grad, 0), x.shape) if x.requires_grad else None
+        gy = d.unbroadcast(d.where(cond, 0, grad), y.shape) if y.requires_grad else None
+        return gx, gy
 
 
 class Clip(Function):
     """y = min(max(x, lo), hi);   dy/dx = 1 where lo <= x <= hi, else 0."""
+
+    saves_inputs = False
 
     def forward(self, x, lo=None, hi=None):
         if lo is None and hi is None:
