@@ -2,7 +2,9 @@
 
 Each keeps running statistics of the gradient in `self.state[p]` (arrays shaped like p) and
 divides the step by a root-mean-square of past gradients, so coordinates with large gradients
-take smaller steps. All updates are whole-array numpy operations done in place.
+take smaller steps. All updates are whole-array numpy operations done in place: intermediate
+results go into the optimizer's work arrays with `out=` (optim/_scratch.py), so a step allocates
+nothing, and each operation is the same one, in the same order, as the formula in the docstring.
 """
 
 from __future__ import annotations
@@ -14,12 +16,24 @@ import numpy as np
 
 from tinygrad_edu import Value
 
+from ._scratch import scratch, subtract_
 from .optimizer import Optimizer, _check_nonnegative, _eval_closure, writable_data
 
 
 def _zeros_like(p: Value) -> np.ndarray:
     data = np.asarray(p.data)
     return np.zeros(data.shape, dtype=data.dtype)
+
+
+def _effective_grad(opt: Optimizer, p: Value, g: np.ndarray, maximize: bool, wd: float) -> np.ndarray:
+    """g, or -g (maximize), plus wd * p (L2 weight decay), computed in a work array when it changes."""
+    if not maximize and wd == 0:
+        return g
+    out = scratch(opt, p, 0)
+    if wd == 0:
+        return np.negative(g, out=out)
+    np.multiply(p.data, wd, out=out)
+    return (np.subtract if maximize else np.add)(out, g, out=out)
 
 
 class Adagrad(Optimizer):
@@ -72,16 +86,15 @@ class Adagrad(Optimizer):
             for p, g in self._params_with_grad(group):
                 state = self._state_for(p, group)
                 state["step"] += 1
-                if group["maximize"]:
-                    g = -g
-                if wd != 0:
-                    g = g + wd * p.data
+                g = _effective_grad(self, p, g, group["maximize"], wd)
                 clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-                state["sum"] += g * g
-                std = np.sqrt(state["sum"])
-                std += eps
-                with writable_data(p) as w:
-                    w -= clr * (g / std)
+                s = scratch(self, p, 1)
+                state["sum"] += np.multiply(g, g, out=s)  # s = s + g * g
+                np.sqrt(state["sum"], out=s)  # std = sqrt(s) + eps
+                s += eps
+                np.divide(g, s, out=s)  # p = p - clr * (g / std)
+                s *= clr
+                subtract_(p, s)
         return loss
 
 
@@ -138,29 +151,33 @@ class RMSprop(Optimizer):
             for p, g in self._params_with_grad(group):
                 state = self._state_for(p, group)
                 state["step"] += 1
-                if group["maximize"]:
-                    g = -g
-                if wd != 0:
-                    g = g + wd * p.data
-                sq = state["square_avg"]
+                g = _effective_grad(self, p, g, group["maximize"], wd)
+                s = scratch(self, p, 1)
+                sq = state["square_avg"]  # sq = alpha * sq + (1 - alpha) * g * g
                 sq *= alpha
-                sq += (1 - alpha) * g * g
+                np.multiply(g, 1 - alpha, out=s)
+                s *= g
+                sq += s
                 if group["centered"]:
-                    ga = state["grad_avg"]
-                    ga += (1 - alpha) * (g - ga)  # torch's lerp form of alpha*ga + (1-alpha)*g
-                    avg = np.sqrt(sq - ga * ga)
+                    ga = state["grad_avg"]  # ga += (1 - alpha) * (g - ga): torch's lerp form
+                    np.subtract(g, ga, out=s)
+                    s *= 1 - alpha
+                    ga += s
+                    np.multiply(ga, ga, out=s)  # avg = sqrt(sq - ga * ga)
+                    np.subtract(sq, s, out=s)
+                    np.sqrt(s, out=s)
                 else:
-                    avg = np.sqrt(sq)
-                avg += eps
+                    np.sqrt(sq, out=s)  # avg = sqrt(sq)
+                s += eps
+                np.divide(g, s, out=s)  # g / avg
                 if mu > 0:
-                    buf = state["momentum_buffer"]
+                    buf = state["momentum_buffer"]  # b = mu * b + g / avg; p = p - lr * b
                     buf *= mu
-                    buf += g / avg
-                    with writable_data(p) as w:
-                        w -= lr * buf
+                    buf += s
+                    np.multiply(buf, lr, out=s)
                 else:
-                    with writable_data(p) as w:
-                        w -= lr * (g / avg)
+                    s *= lr  # p = p - lr * (g / avg)
+                subtract_(p, s)
         return loss
 
 
@@ -226,28 +243,31 @@ class Adam(Optimizer):
                 state = self._state_for(p, group)
                 state["step"] += 1
                 t = state["step"]
-                if group["maximize"]:
-                    g = -g
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        with writable_data(p) as w:
-                            w *= 1 - lr * wd
-                    else:
-                        g = g + wd * p.data
+                decoupled = wd != 0 and group["decoupled_weight_decay"]
+                if decoupled:  # p = p * (1 - lr * wd)
+                    with writable_data(p) as w:
+                        w *= 1 - lr * wd
+                g = _effective_grad(self, p, g, group["maximize"], 0 if decoupled else wd)
 
+                s = scratch(self, p, 1)
                 m, v = state["exp_avg"], state["exp_avg_sq"]
-                m += (1 - beta1) * (g - m)  # = beta1*m + (1-beta1)*g, in torch's (lerp) rounding
-                v *= beta2
-                v += (1 - beta2) * g * g
+                np.subtract(g, m, out=s)  # m += (1 - beta1) * (g - m): beta1*m + (1-beta1)*g, torch's lerp
+                s *= 1 - beta1
+                m += s
+                v *= beta2  # v = beta2 * v + (1 - beta2) * g * g
+                np.multiply(g, 1 - beta2, out=s)
+                s *= g
+                v += s
                 if group["amsgrad"]:
                     v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
 
                 step_size = lr / (1 - beta1**t)
-                denom = np.sqrt(v)
-                denom /= (1 - beta2**t) ** 0.5
-                denom += eps
-                with writable_data(p) as w:
-                    w -= step_size * (m / denom)
+                np.sqrt(v, out=s)  # denom = sqrt(v) / sqrt(1 - beta2**t) + eps
+                s /= (1 - beta2**t) ** 0.5
+                s += eps
+                np.divide(m, s, out=s)  # p = p - step_size * (m / denom)
+                s *= step_size
+                subtract_(p, s)
         return loss
 
 

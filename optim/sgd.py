@@ -9,7 +9,8 @@ import numpy as np
 
 from tinygrad_edu import Value
 
-from .optimizer import Optimizer, _check_nonnegative, _eval_closure, writable_data
+from ._scratch import scratch, subtract_
+from .optimizer import Optimizer, _check_nonnegative, _eval_closure
 
 
 class SGD(Optimizer):
@@ -74,24 +75,39 @@ class SGD(Optimizer):
         return {"momentum_buffer": None}  # filled with the first gradient on the first step
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One SGD update of every parameter that has a gradient."""
+        """One SGD update of every parameter that has a gradient (in place, no new arrays after
+        the first step: intermediates go to the optimizer's work arrays with `out=`)."""
         loss = _eval_closure(closure)
         for group in self.param_groups:
-            lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+            lr, mu, wd, d = group["lr"], group["momentum"], group["weight_decay"], group["dampening"]
             for p, g in self._params_with_grad(group):
-                if group["maximize"]:
-                    g = -g
-                if wd != 0:
-                    g = g + wd * p.data
+                if group["maximize"] or wd != 0:  # g = -g + wd * p, in a work array (p.grad stays as it is)
+                    g_eff = scratch(self, p, 0)
+                    if wd != 0:
+                        np.multiply(p.data, wd, out=g_eff)
+                        (np.subtract if group["maximize"] else np.add)(g_eff, g, out=g_eff)
+                    else:
+                        np.negative(g, out=g_eff)
+                    g = g_eff
+                step = scratch(self, p, 1)
                 if mu != 0:
                     state = self._state_for(p, group)
                     buf = state["momentum_buffer"]
-                    if buf is None:
-                        buf = state["momentum_buffer"] = np.array(g, copy=True)
-                    else:
+                    if buf is None:  # b = g
+                        buf = state["momentum_buffer"] = np.array(g, dtype=step.dtype, copy=True)
+                    else:  # b = mu * b + (1 - d) * g
                         buf *= mu
-                        buf += (1 - group["dampening"]) * g
-                    g = g + mu * buf if group["nesterov"] else buf
-                with writable_data(p) as w:
-                    w -= lr * g
+                        if d != 0:
+                            np.multiply(g, 1 - d, out=step)
+                            buf += step
+                        else:
+                            buf += g
+                    if group["nesterov"]:  # g = g + mu * b
+                        np.multiply(buf, mu, out=step)
+                        step += g
+                        g = step
+                    else:  # g = b
+                        g = buf
+                np.multiply(g, lr, out=step)  # p = p - lr * g
+                subtract_(p, step)
         return loss
