@@ -41,9 +41,12 @@ def _chain_ours(n: int):
 
 
 def _chain_torch(n: int):
+    import os
+
     import torch
 
-    torch.set_num_threads(1)  # scalar ops: threads play no part
+    if os.environ.get("BENCH_THREADS"):  # the thread setting the runner asked for
+        torch.set_num_threads(int(os.environ["BENCH_THREADS"]))
 
     def run():
         x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
@@ -119,10 +122,11 @@ def measure(system: str, n: int) -> dict:
             "kib_per_node": (peak - base) / n, "peak_mib": (peak - base) / 1024}
 
 
-def run_subprocess(system: str, n: int, timeout: float = 300) -> dict:
+def run_subprocess(system: str, n: int, timeout: float = 300, env: dict[str, str] | None = None) -> dict:
+    """`measure(system, n)` in a fresh process (with environment `env`, default this one's)."""
     try:
         out = subprocess.run([sys.executable, "-m", "bench.workloads.w5_depth", system, str(n)], cwd=ROOT,
-                             capture_output=True, text=True, timeout=timeout)
+                             capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"status": f"error: timed out after {timeout:.0f} s"}
     lines = out.stdout.strip().splitlines()
