@@ -21,8 +21,10 @@ from .value import Value, topological_order
 
 __version__ = "0.1.0"
 
+from . import func  # noqa: E402  (the transforms build on everything above)
+
 __all__ = [
-    "Value", "Function", "unbroadcast", "topological_order", "no_grad", "enable_grad",
+    "Value", "Function", "func", "unbroadcast", "topological_order", "no_grad", "enable_grad",
     "is_grad_enabled", "manual_seed", "get_rng", "maximum", "minimum", "where", "concat", "stack",
     "index_put", "gradcheck", "gradgradcheck", "gradcheck_report", "numerical_grad", "GradcheckError",
     "detect_anomaly", "AnomalyError", "grad", "backward_steps", "BackwardStep", "RemovableHandle",
