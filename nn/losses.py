@@ -5,12 +5,18 @@ target have the same number of elements but different shapes (a model's (N, 1) o
 labels of shape (N,)), the target is reshaped to the output's shape; other mismatches raise
 ValueError naming both shapes (silent broadcasting of (N, 1) against (N,) would give an (N, N)
 loss, a classic bug).
+
+Each loss declares what it takes as the model's output in its `expects` attribute:
+"probabilities" (binary_cross_entropy, and mse_loss, whose 0/1 targets make a score near 0.5 the
+boundary) or "logits" (the *_with_logits, cross-entropy and hinge losses, boundary at 0). `fit`'s
+"accuracy" reads it (`nn.metrics.expects_of`) to threshold a single score; a loss of your own can
+set it the same way (`my_loss.expects = "logits"`), and one that does not leaves it to the data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -22,6 +28,17 @@ from .module import Module
 __all__ = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
            "hinge_loss", "l1_penalty", "l2_penalty", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
            "CrossEntropyLoss", "HingeLoss"]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _expects(kind: str) -> Callable[[F], F]:
+    """Declare what the decorated loss takes as the model's output ("probabilities" or "logits")."""
+    def mark(fn: F) -> F:
+        fn.expects = kind  # type: ignore[attr-defined]
+        return fn
+    return mark
 
 
 def _as_value(x: Any) -> Value:
@@ -50,6 +67,7 @@ def _target(name: str, pred: Value, target: Any) -> Any:
     return target
 
 
+@_expects("probabilities")
 def mse_loss(pred: Value, target: Any) -> Value:
     """Mean squared error: mean((pred - target)^2)."""
     pred = _as_value(pred)
@@ -57,6 +75,7 @@ def mse_loss(pred: Value, target: Any) -> Value:
     return (diff * diff).mean()
 
 
+@_expects("probabilities")
 def binary_cross_entropy(prob: Value, target: Any) -> Value:
     """-mean(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at
     -100 as in PyTorch, so p = 0 or 1 gives finite values. Prefer the `_with_logits` form."""
@@ -64,6 +83,7 @@ def binary_cross_entropy(prob: Value, target: Any) -> Value:
     return BCEFn.apply(prob, _target("binary_cross_entropy", prob, target))
 
 
+@_expects("logits")
 def binary_cross_entropy_with_logits(logits: Value, target: Any) -> Value:
     """BCE of sigmoid(logits), computed stably: mean(max(x, 0) - x y + log(1 + e^-|x|)).
     Its gradient is simply (sigmoid(x) - y) / N."""
@@ -101,6 +121,7 @@ def _class_labels(logits: Value, labels: Any) -> np.ndarray:
     return arr
 
 
+@_expects("logits")
 def cross_entropy(logits: Value, int_labels: Any) -> Value:
     """-mean over samples of log softmax(logits)[label]: softmax and negative log-likelihood in
     one stable op. logits (N, C) (or (C,), or (N, C, d...)), labels (N,) integer class indices.
@@ -112,6 +133,7 @@ def cross_entropy(logits: Value, int_labels: Any) -> Value:
     return CrossEntropyFn.apply(logits, labels=labels)
 
 
+@_expects("logits")
 def hinge_loss(scores: Value, labels_pm1: Any) -> Value:
     """The SVM hinge loss mean(max(0, 1 - y s)) for labels y in {-1, +1} (ValueError otherwise:
     convert 0/1 labels with 2*y - 1)."""
@@ -150,9 +172,13 @@ def _total(terms: list[Value]) -> Value:
 
 
 class _Loss(Module):
-    """Module form of a loss: `loss_fn(pred, target)`."""
+    """Module form of a loss: `loss_fn(pred, target)`; `expects` is the function's."""
 
     fn: Any = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.expects = getattr(getattr(cls, "fn", None), "expects", None)
 
     def forward(self, pred: Value, target: Any) -> Value:
         return type(self).fn(pred, target)

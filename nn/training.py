@@ -29,8 +29,8 @@ Conventions (Keras):
   model would otherwise promote every product to float64); integer inputs (token ids) are kept.
 
 Metrics are names or callables `metric(pred: np.ndarray, target: np.ndarray) -> float`, computed
-once per epoch on all the predictions of the epoch. Names: "accuracy" (or "acc"), "mse", "mae".
-How "accuracy" reads the model's output is in `accuracy`'s docstring.
+once per epoch on all the predictions of the epoch (see `nn.metrics`: the names, and how
+"accuracy" reads the model's output from what the loss declares it `expects`).
 """
 
 from __future__ import annotations
@@ -45,11 +45,9 @@ from tinygrad_edu import Value, no_grad
 
 from .callbacks import Callback, EarlyStopping, TrainerState, get_lr
 from .data import DataLoader
+from .metrics import Metric, accuracy, resolve_metrics
 
 __all__ = ["fit", "evaluate", "predict", "History", "accuracy"]
-
-Metric = str | Callable[[np.ndarray, np.ndarray], float]
-
 
 # ----------------------------------------------------------------------------- History
 
@@ -98,82 +96,6 @@ class History:
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self)}, keys={list(self.history)})"
-
-
-# ----------------------------------------------------------------------------- metrics
-
-_PROBABILITY_LOSSES = ("binary_cross_entropy", "bceloss", "mse_loss", "mseloss")
-_LOGIT_LOSSES = ("binary_cross_entropy_with_logits", "bcewithlogitsloss", "cross_entropy",
-                 "crossentropyloss", "hinge_loss", "hingeloss")
-
-
-def accuracy(pred: np.ndarray, target: np.ndarray, threshold: float | None = None) -> float:
-    """Fraction of samples classified right. How the prediction becomes a class:
-
-    - `pred` of shape (N, C) with C > 1 (logits or probabilities): `argmax` over axis 1, compared
-      with integer labels (N,) or with the argmax of one-hot targets (N, C);
-    - `pred` of shape (N,) or (N, 1), a single score per sample:
-      - labels containing negative values are +-1 (hinge loss): the class is `sign(pred)`
-        (a score > 0 means +1);
-      - labels 0/1: class 1 when `pred > threshold`. `threshold=None` decides from the data:
-        0.5 when every prediction lies in [0, 1] (probabilities), else 0 (logits). `fit` fixes it
-        from the loss's name when it knows the loss: 0.5 for binary_cross_entropy, BCELoss,
-        mse_loss, MSELoss (they take probabilities); 0 for the *_with_logits, cross-entropy and
-        hinge losses; for any other callable (a lambda, your own loss) the data decide.
-    """
-    pred, target = np.asarray(pred), np.asarray(target)
-    if pred.ndim == 2 and pred.shape[1] > 1:
-        classes = pred.argmax(axis=1)
-        if target.ndim == 2 and target.shape == pred.shape:
-            target = target.argmax(axis=1)
-        return float(np.mean(classes == target.reshape(-1)))
-    scores, labels = pred.reshape(-1), target.reshape(-1)
-    if labels.size != scores.size:
-        raise ValueError(f"accuracy: {scores.size} predictions but {labels.size} labels")
-    if np.any(labels < 0):
-        return float(np.mean(np.where(scores > 0, 1, -1) == labels))
-    if threshold is None:
-        threshold = 0.5 if scores.size and scores.min() >= 0 and scores.max() <= 1 else 0.0
-    return float(np.mean((scores > threshold).astype(labels.dtype) == labels))
-
-
-def _mse(pred: np.ndarray, target: np.ndarray) -> float:
-    return float(np.mean((np.asarray(pred).reshape(np.shape(target)) - target) ** 2))
-
-
-def _mae(pred: np.ndarray, target: np.ndarray) -> float:
-    return float(np.mean(np.abs(np.asarray(pred).reshape(np.shape(target)) - target)))
-
-
-def _loss_name(loss_fn: Any) -> str:
-    return str(getattr(loss_fn, "__name__", type(loss_fn).__name__)).lower()
-
-
-def _resolve_metrics(metrics: Iterable[Metric] | None, loss_fn: Any) -> dict[str, Callable]:
-    """{log name: fn(pred, target) -> float} from names and callables."""
-    if metrics is None or isinstance(metrics, str) or callable(metrics):
-        metrics = () if metrics is None else (metrics,)
-    name = _loss_name(loss_fn)
-    threshold = 0.5 if name in _PROBABILITY_LOSSES else 0.0 if name in _LOGIT_LOSSES else None
-    resolved: dict[str, Callable] = {}
-    for m in metrics:
-        if isinstance(m, str):
-            key = m.lower()
-            if key in ("accuracy", "acc"):
-                resolved[m] = lambda p, t, th=threshold: accuracy(p, t, th)
-            elif key in ("mse", "mean_squared_error"):
-                resolved[m] = _mse
-            elif key in ("mae", "mean_absolute_error"):
-                resolved[m] = _mae
-            else:
-                raise ValueError(f"unknown metric {m!r}; use 'accuracy', 'mse', 'mae' or a callable")
-        elif callable(m):
-            resolved[getattr(m, "__name__", type(m).__name__)] = m
-        else:
-            raise TypeError(f"a metric must be a name or a callable, got {m!r}")
-    if "loss" in resolved:
-        raise ValueError("a metric may not be called 'loss' (the key is taken by the loss)")
-    return resolved
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -280,7 +202,7 @@ def evaluate(
 
     Metrics see all predictions at once; `batch_size` only bounds memory.
     """
-    fns = _resolve_metrics(metrics, loss_fn)
+    fns = resolve_metrics(metrics, loss_fn)
     dtype = _param_dtype(model)
     X, y = _as_input(X, dtype), _as_input(y, dtype)
     if len(X) != len(y):
@@ -330,7 +252,7 @@ def fit(
     else:
         X_train, y_train, X_val, y_val = X, y, None, None
 
-    fns = _resolve_metrics(metrics, loss_fn)
+    fns = resolve_metrics(metrics, loss_fn)
     loader = DataLoader(X_train, y_train, batch_size=batch_size, shuffle=shuffle)
     history = History()
     history.params = {
