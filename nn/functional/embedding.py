@@ -6,11 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu import Function, Value
-
-
-class IndexOutOfRange(IndexError, ValueError):
-    """An index outside the table (both an IndexError and a ValueError)."""
+from tinygrad_edu import Function, IndexOutOfRange, Value
 
 
 class EmbeddingFn(Function):
@@ -31,6 +27,10 @@ class EmbeddingFn(Function):
         gw = np.zeros(w_shape, dtype=grad.dtype)
         np.add.at(gw, idx.reshape(-1), grad.reshape(-1, w_shape[1]))
         return gw
+
+    def composite(self, w, idx=None):
+        """W[idx] as indexing (whose gradient is a scatter-add): differentiated under create_graph."""
+        return w[idx]
 
 
 def as_indices(indices: Any, num_embeddings: int) -> np.ndarray:

@@ -39,6 +39,11 @@ class LinearFn(Function):
         gb = g2.sum(axis=0) if self.needs_grad(2) else None
         return gx, gw, gb
 
+    def composite(self, x, w, b=None):
+        """The same map from primitives (matmul, transpose, add): differentiated under create_graph."""
+        y = x @ w.T
+        return y if b is None else y + b
+
 
 def linear(x: Any, weight: Value, bias: Value | None = None) -> Value:
     """x @ weight.T + bias (bias optional), as one op."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu import Function
+from tinygrad_edu import Function, maximum
 
 
 def _sigmoid(x):
@@ -36,6 +36,12 @@ class CrossEntropyFn(Function):
         g *= grad / n
         return g
 
+    def composite(self, z, labels=None):
+        """-(1/N) sum(log_softmax(z) * onehot(y)), from primitives: differentiated under create_graph."""
+        onehot = np.zeros(z.shape, dtype=z.dtype)
+        np.put_along_axis(onehot, np.expand_dims(labels, 1), 1, axis=1)
+        return -(z.log_softmax(axis=1) * onehot).sum() * (1.0 / labels.size)
+
 
 class BCEFn(Function):
     """L = -mean(y log p + (1 - y) log(1 - p)), each log clamped at -100 (as PyTorch) so p = 0 or 1
@@ -61,6 +67,13 @@ class BCEFn(Function):
         gy = grad * (log_1p - log_p) / n if self.needs_grad(1) else None
         return gp, gy
 
+    def composite(self, p, y):
+        """-mean(y log p + (1 - y) log(1 - p)) with the logs clamped at -100, from primitives."""
+        with np.errstate(divide="ignore"):
+            log_p = maximum(p.log(), -100.0)
+            log_1p = maximum((1 - p).log(), -100.0)
+        return -(y * log_p + (1 - y) * log_1p).mean()
+
 
 class BCEWithLogitsFn(Function):
     """L = mean(max(x, 0) - x y + log(1 + e^-|x|)) = BCE(sigmoid(x), y) without overflow.
@@ -79,3 +92,7 @@ class BCEWithLogitsFn(Function):
         gx = grad * (_sigmoid(x) - y) / n if self.needs_grad(0) else None
         gy = grad * -x / n if self.needs_grad(1) else None
         return gx, gy
+
+    def composite(self, x, y):
+        """mean(relu(x) - x y + softplus(-|x|)), from primitives: differentiated under create_graph."""
+        return (x.relu() - x * y + (-x.abs()).softplus()).mean()
