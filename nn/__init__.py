@@ -12,17 +12,43 @@ submodules `nn.init`, `nn.data`, `nn.text`, `nn.scalar` and `nn.diagnostics` hol
 
 from . import charlm, data, diagnostics, init, scalar, text
 from .activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh, get_activation
-from .callbacks import Callback, EarlyStopping, GradientClipping, LearningRateScheduler
-from .layers import (
+from .callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    GradientClipping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
+from .layers import (  # sequence models, convolution and pooling families, LayerNorm
+    GRU,
+    LSTM,
     MLP,
+    RNN,
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
+    Conv1d,
     Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
     Dropout,
     Embedding,
     Flatten,
+    GRUCell,
+    Identity,
+    LayerNorm,
     Linear,
+    LSTMCell,
+    MaxPool1d,
     MaxPool2d,
+    RNNCell,
     Sequential,
 )
 from .losses import (
@@ -49,5 +75,9 @@ __all__ = [
     "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge_loss",
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss", "l1_penalty", "l2_penalty",
     "fit", "evaluate", "predict", "History", "Callback", "EarlyStopping", "LearningRateScheduler",
-    "GradientClipping", "init", "data", "text", "scalar", "diagnostics", "charlm",
+    "GradientClipping", "CSVLogger", "ModelCheckpoint", "TerminateOnNaN", "ReduceLROnPlateau",
+    "init", "data", "text", "scalar", "diagnostics", "charlm",
 ]
+__all__ += ["RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell", "Conv1d", "Conv3d", "ConvTranspose1d",
+            "ConvTranspose2d", "MaxPool1d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+            "LayerNorm", "Identity"]

@@ -1,4 +1,5 @@
-"""Batch normalisation (Ioffe & Szegedy, 2015) with running statistics, PyTorch's names and defaults."""
+"""Batch normalisation (Ioffe & Szegedy, 2015) with running statistics, and layer normalisation;
+PyTorch's names and defaults."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 
 from tinygrad_edu import Value
 
-from ..functional.norm import BatchNormFn
+from ..functional.norm import BatchNormFn, layer_norm
 from ..module import Module
 
 
@@ -81,3 +82,35 @@ class BatchNorm2d(_BatchNorm):
     """Batch norm over NCHW images: statistics per channel over N, H and W. See `_BatchNorm`."""
 
     _ndims = (4,)
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its last dimensions (Ba et al., 2016), then scale and shift:
+
+        y = weight * (x - mean) / sqrt(var + eps) + bias,
+
+    mean and (biased) var over the trailing `normalized_shape` of every sample, so unlike batch
+    norm nothing depends on the batch and training and evaluation compute the same thing (no
+    running statistics). Parameters "weight" (ones) and "bias" (zeros) of shape normalized_shape,
+    as torch; elementwise_affine=False has none, bias=False only the weight.
+    """
+
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 dtype: Any = np.float64) -> None:
+        shape = normalized_shape
+        self.normalized_shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+        self.eps, self.elementwise_affine = float(eps), bool(elementwise_affine)
+        self.weight = Value(np.ones(self.normalized_shape, dtype=dtype), label="weight") if elementwise_affine else None
+        self.bias = (Value(np.zeros(self.normalized_shape, dtype=dtype), label="bias")
+                     if elementwise_affine and bias else None)
+
+    def forward(self, x: Any) -> Value:
+        shape = np.shape(x)
+        n = len(self.normalized_shape)
+        if tuple(shape[len(shape) - n:]) != self.normalized_shape or len(shape) < n:
+            raise ValueError(f"LayerNorm({self.normalized_shape}): input of shape {shape} must end with "
+                             f"{self.normalized_shape}")
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

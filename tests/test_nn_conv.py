@@ -1,0 +1,173 @@
+"""Convolutions (conv1d/2d/3d, transposed) against torch with the same weights, against the
+engine-op composite, and by finite differences; bad input errors."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nn
+import nn.functional as F
+from nn.functional.conv import Conv2dFn, ConvNdFn, ConvTransposeNdFn
+from tinygrad_edu import Value, gradcheck
+
+rng = np.random.default_rng(0)
+
+
+def _run(fn, arrays, seed=1):
+    vals = [Value(a) for a in arrays]
+    y = fn(*vals)
+    g = np.random.default_rng(seed).standard_normal(y.shape)
+    y.backward(g)
+    return y.data, [v.grad for v in vals], g
+
+
+def _torch_run(fn, arrays, g):
+    torch = pytest.importorskip("torch")
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y = fn(*ts)
+    y.backward(torch.tensor(g))
+    return y.detach().numpy(), [t.grad.numpy() for t in ts]
+
+
+CONV_CASES = [
+    # (dims, x shape, w shape, kwargs)
+    (1, (2, 4, 11), (6, 2, 3), dict(stride=2, padding=2, dilation=2, groups=2)),
+    (1, (3, 1, 40), (25, 1, 5), dict(stride=2, padding=1)),
+    (1, (2, 3, 9), (4, 3, 4), dict(padding="same")),
+    (2, (2, 3, 7, 8), (4, 3, 3, 2), dict(stride=(2, 1), padding=(1, 0))),
+    (2, (2, 3, 7, 8), (4, 3, 3, 2), dict(padding="same", dilation=2)),
+    (2, (2, 3, 7, 8), (4, 3, 3, 3), dict(padding="valid")),
+    (2, (2, 4, 6, 6), (4, 1, 3, 3), dict(padding=1, groups=4)),  # depthwise
+    (3, (2, 2, 5, 6, 4), (3, 2, 2, 3, 2), dict(stride=2, padding=1)),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("dims,xs,ws,kw", CONV_CASES)
+def test_conv_matches_torch(dims, xs, ws, kw):
+    torch = pytest.importorskip("torch")
+    arrays = [rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])]
+    ours = getattr(F, f"conv{dims}d")
+    theirs = getattr(torch.nn.functional, f"conv{dims}d")
+    y, grads, g = _run(lambda x, w, b: ours(x, w, b, **kw), arrays)
+    yt, gt = _torch_run(lambda x, w, b: theirs(x, w, b, **kw), arrays, g)
+    np.testing.assert_allclose(y, yt, atol=1e-12)
+    for a, b in zip(grads, gt):
+        np.testing.assert_allclose(a, b, atol=1e-11)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_padding_modes_match_torch_layer(mode):
+    torch = pytest.importorskip("torch")
+    ours = nn.Conv2d(2, 3, 3, padding=2, padding_mode=mode)
+    theirs = torch.nn.Conv2d(2, 3, 3, padding=2, padding_mode=mode).double()
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    x = rng.standard_normal((2, 2, 5, 6))
+    xv, xt = Value(x), torch.tensor(x, requires_grad=True)
+    y, yt = ours(xv), theirs(xt)
+    g = rng.standard_normal(yt.shape)
+    y.backward(g)
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(xv.grad, xt.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), atol=1e-11)
+
+
+def test_asymmetric_padding_equals_explicit_pad():
+    x, w = rng.standard_normal((2, 2, 6, 7)), rng.standard_normal((3, 2, 2, 2))
+    y = F.conv2d(x, Value(w), padding=((1, 0), (0, 2))).data
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 0), (0, 2)))
+    np.testing.assert_allclose(y, F.conv2d(xp, Value(w)).data, atol=1e-12)
+
+
+@pytest.mark.parametrize("dims,xs,ws,kw", [
+    (2, (2, 3, 4, 5), (3, 4, 3, 2), dict(stride=2, padding=1, output_padding=1)),
+    (1, (2, 4, 7), (4, 3, 3), dict(stride=3, padding=1, groups=2, dilation=2)),
+    (2, (1, 2, 3, 3), (2, 2, 2, 2), dict()),
+])
+def test_conv_transpose_matches_torch(dims, xs, ws, kw):
+    torch = pytest.importorskip("torch")
+    groups = kw.get("groups", 1)
+    arrays = [rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[1] * groups)]
+    ours = getattr(F, f"conv_transpose{dims}d")
+    theirs = getattr(torch.nn.functional, f"conv_transpose{dims}d")
+    y, grads, g = _run(lambda x, w, b: ours(x, w, b, **kw), arrays)
+    yt, gt = _torch_run(lambda x, w, b: theirs(x, w, b, **kw), arrays, g)
+    np.testing.assert_allclose(y, yt, atol=1e-12)
+    for a, b in zip(grads, gt):
+        np.testing.assert_allclose(a, b, atol=1e-11)
+
+
+@pytest.mark.parametrize("layer,torch_name,shape", [
+    (lambda: nn.Conv1d(3, 4, 3, stride=2, padding=1, dilation=1), "Conv1d", (2, 3, 9)),
+    (lambda: nn.Conv2d(4, 6, (3, 2), padding="same", groups=2, bias=False), "Conv2d", (2, 4, 5, 6)),
+    (lambda: nn.Conv3d(2, 3, 2, stride=(1, 2, 1)), "Conv3d", (1, 2, 4, 5, 3)),
+    (lambda: nn.ConvTranspose1d(3, 2, 4, stride=2, padding=1), "ConvTranspose1d", (2, 3, 5)),
+    (lambda: nn.ConvTranspose2d(2, 4, 3, stride=2, output_padding=1, groups=2), "ConvTranspose2d", (1, 2, 3, 4)),
+])
+def test_layers_state_dict_loads_into_torch(layer, torch_name, shape):
+    torch = pytest.importorskip("torch")
+    ours = layer()
+    kw = {k: getattr(ours, k) for k in ("stride", "padding", "dilation", "groups", "output_padding")
+          if hasattr(ours, k)}
+    theirs = getattr(torch.nn, torch_name)(ours.in_channels, ours.out_channels, ours.kernel_size,
+                                          bias=ours.bias is not None, **kw).double()
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    x = rng.standard_normal(shape)
+    np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(), atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(1, 2), c=st.integers(1, 3), length=st.integers(3, 9), k=st.integers(1, 3),
+       s=st.integers(1, 3), d=st.integers(1, 2), p=st.integers(0, 2))
+def test_conv1d_fused_equals_composite(n, c, length, k, s, d, p):
+    if length + 2 * p < d * (k - 1) + 1:
+        return
+    x, w, b = rng.standard_normal((n, c, length)), rng.standard_normal((2, c, k)), rng.standard_normal(2)
+    fused = _run(lambda x, w, b: F.conv1d(x, w, b, stride=s, padding=p, dilation=d), [x, w, b])
+    from nn.functional.conv import conv_composite
+
+    comp = _run(lambda x, w, b: conv_composite(x, w, b, (s,), ((p, p),), (d,), 1, "zeros"), [x, w, b])
+    np.testing.assert_allclose(fused[0], comp[0], atol=1e-12)
+    for a, b_ in zip(fused[1], comp[1]):
+        np.testing.assert_allclose(a, b_, atol=1e-12)
+
+
+def test_composites_exist_for_second_order():
+    assert all(hasattr(cls, "composite") for cls in (ConvNdFn, Conv2dFn, ConvTransposeNdFn))
+
+
+def test_conv_transpose_composite_equals_fused():
+    x, w, b = rng.standard_normal((2, 4, 3, 4)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(6)
+    opts = dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2), groups=2, dilation=(1, 1))
+    fused = _run(lambda x, w, b: F.conv_transpose2d(x, w, b, **opts), [x, w, b])
+    comp = _run(lambda x, w, b: ConvTransposeNdFn.composite(None, x, w, b, **opts), [x, w, b])
+    for a, b_ in zip([fused[0], *fused[1]], [comp[0], *comp[1]]):
+        np.testing.assert_allclose(a, b_, atol=1e-12)
+
+
+def test_gradcheck_small():
+    x, w = Value(rng.standard_normal((1, 2, 5, 4))), Value(rng.standard_normal((2, 1, 2, 2)))
+    assert gradcheck(lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=1, groups=2, padding_mode="reflect"), x, w)
+    assert gradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1), x,
+                     Value(rng.standard_normal((2, 1, 3, 2))))
+
+
+def test_float32_stays_float32():
+    layer = nn.Conv1d(1, 4, 3, dtype=np.float32)
+    assert layer(np.ones((2, 1, 8), np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: nn.Conv1d(3, 4, 3)(np.zeros((2, 5, 9))), r"Conv1d\(3, 4\).*\(N, 3, L\).*\(2, 5, 9\)"),
+    (lambda: nn.Conv1d(3, 4, 3)(np.zeros((2, 9))), r"Conv1d\(3, 4\).*\(2, 9\)"),
+    (lambda: nn.Conv2d(1, 2, 5)(np.zeros((1, 1, 3, 3))), r"larger than the padded input"),
+    (lambda: nn.Conv2d(2, 3, 3, groups=2), r"divisible by groups"),
+    (lambda: nn.Conv2d(1, 1, 3, stride=2, padding="same"), r"'same' needs stride 1"),
+    (lambda: nn.Conv2d(1, 1, 3, padding_mode="mirror"), r"padding_mode"),
+    (lambda: F.conv2d(np.zeros((1, 3, 5, 5)), Value(np.zeros((2, 2, 3, 3)))), r"conv2d.*3 channels.*\(2, 2, 3, 3\)"),
+])
+def test_bad_input_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
