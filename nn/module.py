@@ -24,14 +24,14 @@ so `state_dict()` loads into the equivalent `torch.nn` model unchanged.
 from __future__ import annotations
 
 import os
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from tinygrad_edu import Value
+
+from .state_file import StateKeyError, read_state, write_state
 
 _INTERNAL = frozenset({"training", "_forward_hooks", "_buffer_names"})
 
@@ -229,35 +229,40 @@ class Module:
                 targets[mod_prefix + name] = (mod, name, None)
         return targets
 
-    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True,
+                        allow_nonfinite: bool = False) -> IncompatibleKeys:
         """Copy arrays from `state` into the parameters (in place) and buffers.
 
-        Everything is checked before anything is written: with `strict=True` a missing or
-        unexpected key raises KeyError naming it; a shape mismatch raises ValueError naming the
-        key and both shapes (also with `strict=False`). On error the module is unchanged.
-        Values are cast to each parameter's dtype. A missing BatchNorm `num_batches_tracked`
-        is tolerated (as in PyTorch, for state dicts from older code).
+        Everything is checked before anything is written, so on any error the module is unchanged:
+        - `state` must be a mapping {name: array} (what `state_dict()` returns): TypeError otherwise;
+        - with `strict=True` a missing or unexpected key raises KeyError naming it (a missing
+          BatchNorm `num_batches_tracked` is tolerated, as in PyTorch);
+        - a value that is not a numeric array (a str, None, an object array...) raises TypeError;
+        - a shape mismatch raises ValueError naming the key and both shapes (also with strict=False);
+        - a bool array is refused (ValueError) unless the target itself is bool: casting True/False
+          to weights would silently turn a mask, or the wrong file, into 0/1 parameters;
+        - a complex array is refused (ValueError): casting would drop the imaginary part;
+        - NaN or ±Inf (also from overflow when casting, e.g. 1e300 to float32) is refused
+          (ValueError) unless `allow_nonfinite=True`; into an integer buffer it is always refused.
+        Values are cast to each parameter's dtype.
         """
+        if not isinstance(state, Mapping):
+            hint = " (use dict(...) on a list of (name, array) pairs)" if isinstance(state, (list, tuple)) else ""
+            raise TypeError(f"load_state_dict: expected a mapping {{name: array}} such as state_dict() returns, "
+                            f"got {type(state).__name__}{hint}")
         targets = self._state_targets()
         missing = [k for k in targets if k not in state and not k.endswith("num_batches_tracked")]
         unexpected = [k for k in state if k not in targets]
         if strict and (missing or unexpected):
             parts = ([f"missing key(s) {missing}"] if missing else []) + (
                 [f"unexpected key(s) {unexpected}"] if unexpected else [])
-            raise KeyError(f"load_state_dict: {'; '.join(parts)} (the model has {list(targets)})")
+            raise StateKeyError(f"load_state_dict: {'; '.join(parts)} (the model has {list(targets)})")
         updates = []
         for key, (mod, name, param) in targets.items():
             if key not in state:
                 continue
             current = np.asarray(param.data if param is not None else getattr(mod, name))
-            value = state[key]
-            arr = np.asarray(value.data if isinstance(value, Value) else value)
-            if arr.shape != current.shape:
-                raise ValueError(f"load_state_dict: shape mismatch for {key!r}: the file has {arr.shape}, "
-                                 f"the model has {current.shape}")
-            if arr.dtype.kind not in "biuf":
-                raise ValueError(f"load_state_dict: {key!r} has non-numeric dtype {arr.dtype}")
-            updates.append((mod, name, param, np.array(arr, dtype=current.dtype, copy=True)))
+            updates.append((mod, name, param, _checked(key, state[key], current, allow_nonfinite)))
         for mod, name, param, arr in updates:  # all checks passed: now write
             if param is not None:
                 param.data = arr if arr.ndim else arr[()]
@@ -266,38 +271,32 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write `state_dict()` to an `.npz` file atomically: a temporary file in the same
-        directory, then `os.replace`, so a crash never leaves a half-written file at `path`."""
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **self.state_dict())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        """Write `state_dict()` to an `.npz` file atomically and durably: a temporary file
+        `.<name>.tmp-<pid>-<random>.npz` in the same directory, fsync'ed, renamed over `path` with
+        `os.replace`, then the directory fsync'ed. A crash never leaves a half-written file at
+        `path`; a temporary file a killed save left behind is removed by the next save of the same
+        path. Permissions are those `np.savez` gives (an existing file's mode, else 0o666 & ~umask).
+        """
+        write_state(path, self.state_dict())
 
-    def load(self, path: str | os.PathLike, strict: bool = True) -> Module:
-        """Load parameters saved by `save` (`allow_pickle=False`). A corrupt or foreign file
-        raises ValueError; keys/shapes that do not match the model raise KeyError/ValueError.
-        Either way the model is unchanged. Returns self."""
+    def load(self, path: str | os.PathLike, strict: bool = True, allow_nonfinite: bool = False) -> Module:
+        """Load parameters saved by `save`. Returns self.
+
+        The file is never trusted: names, dtypes and shapes are checked from the archive's headers
+        before any array is read (a small file promising a huge array costs nothing), and data is
+        read in exactly the size the parameter needs (nothing is unpickled). A corrupt, truncated
+        or foreign file raises ValueError naming the file (and the key); keys that do not match
+        the model raise KeyError (which here is also a ValueError); other checks as
+        `load_state_dict`. Either way the model is unchanged. FileNotFoundError passes through.
+        """
         path = os.fspath(path)
+        targets = {k: np.asarray(p.data if p is not None else getattr(m, n))
+                   for k, (m, n, p) in self._state_targets().items()}
+        state = read_state(path, targets, strict=strict)
         try:
-            obj = np.load(path, allow_pickle=False)
-            if not hasattr(obj, "files"):  # a bare .npy array, not an archive of named arrays
-                raise ValueError("it holds a single array, not named arrays (use save())")
-            with obj:
-                state = {k: obj[k] for k in obj.files}
-        except FileNotFoundError:
-            raise
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
-            raise ValueError(f"load: {path!r} is not a readable .npz state file ({type(e).__name__}: {e})") from None
-        if not state:
-            raise ValueError(f"load: {path!r} is not a readable .npz state file (it holds no arrays)")
-        self.load_state_dict(state, strict=strict)
+            self.load_state_dict(state, strict=strict, allow_nonfinite=allow_nonfinite)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"load: {path!r}: {e}") from None
         return self
 
     # --- printing ------------------------------------------------------------------------------
@@ -331,3 +330,42 @@ def _walk(name: str, attr: Any) -> Iterator[tuple[str, Any]]:
         for key, item in attr.items():
             if isinstance(item, (Value, Module, list, tuple, dict)):
                 yield from _walk(f"{name}.{key}", item)
+
+
+def _checked(key: str, value: Any, current: np.ndarray, allow_nonfinite: bool) -> np.ndarray:
+    """`value` as a fresh array of `current`'s dtype, or the reason it cannot replace `current`."""
+    if isinstance(value, Value):
+        value = value.data
+    if value is None or isinstance(value, (str, bytes, Mapping)):
+        raise TypeError(f"load_state_dict: {key!r} must be a numeric array, got {type(value).__name__}"
+                        + (f" {value[:40]!r}" if isinstance(value, (str, bytes)) else ""))
+    try:
+        arr = np.asarray(value)
+    except Exception as e:  # ragged lists and the like
+        raise TypeError(f"load_state_dict: {key!r} is not an array ({type(e).__name__}: {e})") from None
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"load_state_dict: {key!r} must be a numeric array, got dtype {arr.dtype} "
+                        f"({type(value).__name__})")
+    if arr.shape != current.shape:
+        raise ValueError(f"load_state_dict: shape mismatch for {key!r}: the file has {arr.shape}, "
+                         f"the model has {current.shape}")
+    if arr.dtype.kind == "b" and current.dtype.kind != "b":
+        raise ValueError(f"load_state_dict: {key!r} is a bool array but the model's is {current.dtype}: refusing "
+                         "it, because casting True/False to numbers would silently turn a mask (or the wrong "
+                         "file) into 0/1 weights; convert it explicitly (.astype) if that is really meant")
+    if arr.dtype.kind == "c" and current.dtype.kind != "c":
+        raise ValueError(f"load_state_dict: {key!r} is a complex array ({arr.dtype}) but the model's is "
+                         f"{current.dtype}: casting would drop the imaginary part")
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite_in = bool(np.isfinite(arr).all()) if arr.dtype.kind in "fc" else True
+        if not finite_in and current.dtype.kind not in "fc":
+            raise ValueError(f"load_state_dict: {key!r} holds NaN/Inf, which the model's {current.dtype} cannot "
+                             "hold")
+        out = np.array(arr, dtype=current.dtype, copy=True)
+    if not allow_nonfinite and out.dtype.kind in "fc" and not np.isfinite(out).all():
+        bad = int(np.size(out) - np.count_nonzero(np.isfinite(out)))
+        first = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0]) if out.ndim else ()
+        why = "" if not finite_in else f" after casting {arr.dtype} to {out.dtype} (overflow)"
+        raise ValueError(f"load_state_dict: {key!r} holds {bad} NaN/Inf value(s){why}, first at index {first}; "
+                         "refusing non-finite weights (pass allow_nonfinite=True to load them anyway)")
+    return out
