@@ -79,6 +79,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def import_modules(names: Sequence[str]) -> None:
+    """Import the user's modules named on the command line (`--module`), so the ops, layers or
+    optimizers they define and register take part; UsageError when one cannot be imported."""
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            raise UsageError(f"--module {name}: cannot import it ({e})") from None
+
+
 def one_line(text: str, limit: int = 300) -> str:
     """`text` with its white space folded into single spaces, cut to `limit` characters."""
     text = " ".join(text.split())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from . import UsageError
+from . import UsageError, import_modules
 
 
 def race(fn_name: str, steps: int) -> list[dict[str, Any]]:
@@ -34,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default rosenbrock)")
     parser.add_argument("--steps", type=int, default=500, help="steps per optimizer (default 500)")
     parser.add_argument("--out", metavar="PNG", default=None, help="also save the paths on the contour plot here")
+    parser.add_argument("--module", action="append", default=[], metavar="NAME",
+                        help="also import this module first (to race the optimizers it registers); repeatable")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--out: use a .png, .svg or .pdf file name, got {args.out!r}")
     from optim import catalog
 
+    import_modules(args.module)
     try:
         fn = catalog.test_function(args.fn)
     except ValueError as e:
