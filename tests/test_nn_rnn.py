@@ -1,0 +1,163 @@
+"""RNN, GRU, LSTM and their cells against torch with the same weights (outputs, h_n/c_n, input and
+every parameter gradient, all options), parameter names, gradcheck and bad input errors."""
+
+import numpy as np
+import pytest
+
+import nn
+from tinygrad_edu import Value, gradcheck
+
+rng = np.random.default_rng(0)
+OPTIONS = [
+    dict(),
+    dict(num_layers=2, bidirectional=True, batch_first=True),
+    dict(num_layers=2, bias=False),
+    dict(bidirectional=True),
+]
+
+
+def _torch_twin(ours, torch, cls, **kw):
+    theirs = getattr(torch.nn, cls)(ours.input_size, ours.hidden_size, **kw).double()
+    missing = theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    assert not missing.missing_keys and not missing.unexpected_keys
+    return theirs
+
+
+@pytest.mark.parametrize("cls", ["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("kw", OPTIONS)
+@pytest.mark.parametrize("with_state", [False, True])
+def test_layer_matches_torch(cls, kw, with_state):
+    torch = pytest.importorskip("torch")
+    ours = getattr(nn, cls)(3, 4, **kw)
+    theirs = _torch_twin(ours, torch, cls, **kw)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    steps, batch = 5, 2
+    x = rng.standard_normal((batch, steps, 3) if kw.get("batch_first") else (steps, batch, 3))
+    layers = ours.num_layers * ours.num_directions
+    h0, c0 = rng.standard_normal((layers, batch, 4)), rng.standard_normal((layers, batch, 4))
+    xv, xt = Value(x), torch.tensor(x, requires_grad=True)
+    if with_state:
+        sv = (Value(h0), Value(c0)) if cls == "LSTM" else Value(h0)
+        st = (torch.tensor(h0, requires_grad=True), torch.tensor(c0, requires_grad=True)) if cls == "LSTM" \
+            else torch.tensor(h0, requires_grad=True)
+        out, hn = ours(xv, sv)
+        tout, thn = theirs(xt, st)
+    else:
+        out, hn = ours(xv)
+        tout, thn = theirs(xt)
+    go = rng.standard_normal(tout.shape)
+    if cls == "LSTM":
+        (hn, cn), (thn, tcn) = hn, thn
+        np.testing.assert_allclose(cn.data, tcn.detach().numpy(), atol=1e-12)
+        loss, tloss = (cn * cn).sum(), (tcn * tcn).sum()
+    else:
+        loss, tloss = 0.0, 0.0
+    loss = loss + (out * go).sum() + (hn * hn).sum()
+    tloss = tloss + (tout * torch.tensor(go)).sum() + (thn * thn).sum()
+    loss.backward()
+    tloss.backward()
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(hn.data, thn.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(xv.grad, xt.grad.numpy(), atol=1e-11)
+    tparams = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad, tparams[name].grad.numpy(), atol=1e-11, err_msg=name)
+    if with_state:
+        svs = sv if cls == "LSTM" else (sv,)
+        sts = st if cls == "LSTM" else (st,)
+        for a, b in zip(svs, sts):
+            np.testing.assert_allclose(a.grad, b.grad.numpy(), atol=1e-11)
+
+
+@pytest.mark.parametrize("cls", ["RNN", "GRU", "LSTM"])
+def test_unbatched_input_matches_torch(cls):
+    torch = pytest.importorskip("torch")
+    ours = getattr(nn, cls)(3, 2)
+    theirs = _torch_twin(ours, torch, cls)
+    x = rng.standard_normal((4, 3))
+    out, hn = ours(x)
+    tout, thn = theirs(torch.tensor(x))
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), atol=1e-12)
+    hn, thn = (hn[0], thn[0]) if cls == "LSTM" else (hn, thn)
+    assert hn.shape == tuple(thn.shape) == (1, 2)
+
+
+def test_relu_rnn_and_dropout_between_layers():
+    torch = pytest.importorskip("torch")
+    ours = nn.RNN(3, 4, num_layers=2, nonlinearity="relu", dropout=0.5)
+    theirs = _torch_twin(ours, torch, "RNN", num_layers=2, nonlinearity="relu", dropout=0.5)
+    x = rng.standard_normal((5, 2, 3))
+    ours.eval()
+    theirs.eval()
+    np.testing.assert_allclose(ours(x)[0].data, theirs(torch.tensor(x))[0].detach().numpy(), atol=1e-12)
+    ours.train()
+    a, b = ours(x)[0].data, ours(x)[0].data
+    assert not np.allclose(a, b)  # dropout between the layers draws new masks
+
+
+@pytest.mark.parametrize("cls", ["RNNCell", "GRUCell", "LSTMCell"])
+def test_cells_match_torch(cls):
+    torch = pytest.importorskip("torch")
+    ours = getattr(nn, cls)(3, 4)
+    theirs = _torch_twin(ours, torch, cls)
+    x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    xv = Value(x)
+    xt = torch.tensor(x, requires_grad=True)
+    if cls == "LSTMCell":
+        hv, cv = ours(xv, (h, c))
+        ht, ct = theirs(xt, (torch.tensor(h), torch.tensor(c)))
+        y, yt = hv * cv, ht * ct
+    else:
+        y, yt = ours(xv, h), theirs(xt, torch.tensor(h))
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), atol=1e-12)
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(xv.grad, xt.grad.numpy(), atol=1e-12)
+    tparams = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad, tparams[name].grad.numpy(), atol=1e-12, err_msg=name)
+    assert ours(x[0]).shape == (4,) if cls != "LSTMCell" else ours(x[0])[0].shape == (4,)
+
+
+@pytest.mark.parametrize("cls", ["RNN", "GRU", "LSTM"])
+def test_gradcheck_tiny(cls):
+    layer = getattr(nn, cls)(2, 2, bidirectional=True)
+    x = Value(rng.standard_normal((3, 1, 2)))
+
+    def f(x):
+        out, _ = layer(x)
+        return out
+
+    assert gradcheck(f, x)
+
+
+def test_state_dict_roundtrip_and_layout():
+    g = nn.GRU(5, 3, num_layers=2, bidirectional=True)
+    sd = g.state_dict()
+    assert sd["weight_ih_l0"].shape == (9, 5) and sd["weight_ih_l1_reverse"].shape == (9, 6)
+    assert sd["weight_hh_l1"].shape == (9, 3) and sd["bias_hh_l0_reverse"].shape == (9,)
+    lstm = nn.LSTM(2, 3)
+    assert lstm.state_dict()["weight_ih_l0"].shape == (12, 2)
+    other = nn.GRU(5, 3, num_layers=2, bidirectional=True)
+    other.load_state_dict(sd)
+    x = rng.standard_normal((4, 2, 5))
+    np.testing.assert_allclose(other(x)[0].data, g(x)[0].data)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: nn.GRU(3, 4)(np.zeros((5, 2, 7))),
+     r"GRU\(input_size=3, hidden_size=4\).*\(T, B, input_size\).*\(5, 2, 7\)"),
+    (lambda: nn.LSTM(3, 4)(np.zeros((5,))), r"LSTM.*got shape \(5,\)"),
+    (lambda: nn.RNN(3, 4, batch_first=True)(np.zeros((2, 5, 3, 1))), r"RNN.*\(B, T, input_size\)"),
+    (lambda: nn.GRU(3, 4, num_layers=2)(np.zeros((5, 2, 3)), np.zeros((1, 2, 4))),
+     r"GRU.*h_0 of shape \(2, 2, 4\).*got \(1, 2, 4\)"),
+    (lambda: nn.LSTM(3, 4)(np.zeros((5, 2, 3)), np.zeros((1, 2, 4))), r"LSTM.*tuple \(h_0, c_0\)"),
+    (lambda: nn.LSTM(3, 4)(np.zeros((5, 2, 3)), (np.zeros((1, 2, 4)), np.zeros((1, 3, 4)))),
+     r"c_0 of shape \(1, 2, 4\).*\(1, 3, 4\)"),
+    (lambda: nn.GRUCell(3, 4)(np.zeros((2, 5))), r"GRUCell\(3, 4\).*\(2, 5\)"),
+    (lambda: nn.GRUCell(3, 4)(np.zeros((2, 3)), np.zeros((2, 5))), r"GRUCell\(3, 4\).*\(2, 4\).*\(2, 5\)"),
+    (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), r"nonlinearity"),
+])
+def test_bad_input_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
