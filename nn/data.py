@@ -31,6 +31,8 @@ import numpy as np
 
 from tinygrad_edu.rng import get_rng
 
+from .datasets.mnist1d import load_mnist1d
+
 __all__ = [
     "DataLoader",
     "train_test_split",
@@ -38,6 +40,7 @@ __all__ = [
     "make_spirals",
     "make_blobs",
     "load_digits",
+    "load_mnist1d",
 ]
 
 RandomState = int | np.random.Generator | None
