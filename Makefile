@@ -16,7 +16,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev,web]"
+	$(BIN)/python -m pip install -q -e ".[dev,web,data]"
 	touch $(STAMP)
 
 # Graphviz's `dot` renders graphs; Chromium drives the browser tests. Installed when missing
