@@ -336,8 +336,8 @@ def test_archive_level_oddities(tmp_path):
     enc.write_bytes(raw_zip(good_members(model), flags=1))
     refused(model, enc, match="encrypted")
     single = tmp_path / "single.npz"
-    np.save(single, np.zeros(3))
-    os.replace(str(single) + ".npy" if not single.exists() else single, single)
+    with open(single, "wb") as f:
+        np.save(f, np.zeros(3))
     refused(model, single, match="single array")
     empty = tmp_path / "empty.npz"
     empty.write_bytes(raw_zip([]))
@@ -556,6 +556,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_sigkill_during_save_never_loses_the_previous_file(tmp_path):
     """20 saving processes killed at random moments: the file is always complete, one generation."""
     path = tmp_path / "model.npz"
@@ -580,8 +581,8 @@ def test_sigkill_during_save_never_loses_the_previous_file(tmp_path):
         values = {float(v) for p in loaded.parameters() for v in np.unique(p.data)}
         assert len(values) == 1, values  # complete: every array from the same save
         generations.append(values.pop())
-    model.save(path)  # the next save cleans what the killed ones left
-    assert os.listdir(tmp_path) == ["model.npz"]
+        model.save(path)  # the next save cleans what the killed one left
+        assert os.listdir(tmp_path) == ["model.npz"]
     print(f"crash test: 20 kills in {time.perf_counter() - t0:.1f} s, {left_behind} left a temp file, "
           f"generations seen {generations}")
     assert time.perf_counter() - t0 < 90
@@ -651,12 +652,9 @@ def test_fuzz_mutated_valid_files(tmp_path, data):
     _load_or_refuse(tmp_path, data)
 
 
-def test_the_unmutated_files_load():
-    assert nn.Module is Module
-    for data in VALID.values():
-        path = Path(os.environ.get("TMPDIR", "/tmp")) / f"valid-{os.getpid()}.npz"
+def test_the_unmutated_files_load(tmp_path):
+    for name, data in VALID.items():
+        path = tmp_path / f"{name}.npz"
         path.write_bytes(data)
-        try:
-            assert snapshot(make_model(8).load(path)) == SOURCE
-        finally:
-            path.unlink()
+        model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+        assert snapshot(model.load(path)) == SOURCE
