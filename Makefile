@@ -4,8 +4,8 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 OUT     ?= demo_out
-# Idle OpenBLAS threads spin on a small machine; one thread keeps small-matrix timings steady.
-export OPENBLAS_NUM_THREADS ?= 1
+# BLAS threads: the library itself runs numpy's BLAS with one thread unless you set
+# OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS (tinygrad_edu/threads.py).
 
 .PHONY: demo test bench serve lint setup system-deps clean
 
@@ -30,8 +30,10 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# Sustained loops in both thread settings, then the single-call table: about 8 minutes.
+# `make bench BENCH_ARGS=--quick` takes about 3.
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 serve: setup
 	$(BIN)/tinygrad-edu serve

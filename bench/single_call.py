@@ -1,15 +1,19 @@
-"""The benchmark suite: tinygrad_edu against PyTorch, micrograd, HIPS autograd and the numpy floor.
+"""The single-call table (secondary): one call per system right after gc.collect(), interleaved in one process.
 
-    make bench                         # or: .venv/bin/python bench/run.py
-    .venv/bin/python bench/run.py --quick            # fewer repetitions, W5 at 100,000 nodes
-    .venv/bin/python bench/run.py --only W2,W4       # some workloads
-    .venv/bin/python bench/run.py --extra            # also bench/optim_step.py, bench/digits_epoch.py
+    .venv/bin/python bench/single_call.py            # `make bench` runs it with --quick after bench/sustained.py
+    .venv/bin/python bench/single_call.py --quick    # fewer repetitions, W5 at 100,000 nodes
+    .venv/bin/python bench/single_call.py --only W2,W4
+    .venv/bin/python bench/single_call.py --extra    # also bench/optim_step.py, bench/digits_epoch.py
+
+This is not how a user's loop runs (bench/sustained.py measures that, and its figures are the
+ones that count): it shows the engine's own cost per call without the garbage collector and
+allocator state of a long loop.
 
 First installs the peers it compares against when it can (torch==2.13.0 CPU, micrograd==0.1.0,
 into this interpreter's environment; a failure only makes that peer "n/a"). Then, per workload,
 every system is timed in the same process, interleaved (A B C A B C ...), and the table shows
 the median, the min-max, and ours divided by each peer. The targets of issue 6 follow, each MET
-or MISSED with its measured ratio. A full run writes bench/results/latest.md and latest.json.
+or MISSED with its measured ratio. A full run writes bench/results/single_call.md and .json.
 
 Threads: BLAS/OpenMP thread counts are set before numpy or torch load, the same for every
 system, and printed with the table. The default is one thread: systems timed side by side in one
@@ -41,7 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="BLAS/OpenMP/torch threads for every system (default 1; see the module docstring)")
     ap.add_argument("--no-install", action="store_true", help="do not try to pip install the peers")
     ap.add_argument("--out", default=None,
-                    help="write the markdown/JSON here (default: bench/results/latest.md after a full run)")
+                    help="write the markdown/JSON here (default: bench/results/single_call.md after a full run)")
     return ap.parse_args(argv)
 
 
@@ -370,7 +374,7 @@ def main(args: argparse.Namespace) -> int:
         print("\n" + text)
 
     full = not args.quick and not args.only
-    out = Path(args.out) if args.out else (ROOT / "bench" / "results" / "latest.md" if full else None)
+    out = Path(args.out) if args.out else (ROOT / "bench" / "results" / "single_call.md" if full else None)
     if out is not None:
         write_results(out, args, header, checks, rows, ts, all_results, extras)
         shown = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
@@ -381,7 +385,7 @@ def main(args: argparse.Namespace) -> int:
 def write_results(out: Path, args, header, checks, rows, ts, all_results, extras) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    cmd = "bench/run.py " + " ".join(a for a in sys.argv[1:])
+    cmd = "bench/single_call.py " + " ".join(a for a in sys.argv[1:])
     md = [f"Benchmark run of {when} (`{cmd.strip()}`)", "", *[f"- {h}" for h in header],
           *[f"- {c}" for c in checks], "", md_table(rows), "",
           "Targets (issue 6), ratios of medians from this run:", "",

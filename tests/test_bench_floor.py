@@ -1,6 +1,6 @@
 """The benchmark's numpy floors (bench/workloads/floors.py) compute the same math as our engine:
 same loss, same gradients, same parameters after a few optimizer steps, on a tiny float64 batch.
-(Speed is never tested here; bench/run.py measures it.)"""
+(Speed is never tested here; `make bench` measures it.)"""
 
 import sys
 from pathlib import Path

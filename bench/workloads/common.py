@@ -53,7 +53,7 @@ def batch(shape: tuple[int, ...], classes: int = 10, dtype=np.float32, seed: int
 
 
 def import_torch():
-    """torch with its intra-op threads set as bench/run.py asked (BENCH_THREADS); ImportError if absent."""
+    """torch with its intra-op threads set as the runner asked (BENCH_THREADS); ImportError if absent."""
     import os
 
     import torch
