@@ -34,14 +34,21 @@ a name starting with `prefix` is completed as `word` is
 `complete` searches for the completions with the highest P(word | prefix) (beam search) or
 draws them at random (sampling). Training needs an optimizer; `nn` never imports `optim`,
 so `train_charlm` takes an `optimizer_factory` (e.g. `lambda params: optim.Adam(params, 1e-2)`).
+
+The autocomplete lesson's model (`MODEL_CONFIG`, `TRAIN_CONFIG`) is trained once and cached:
+`load_or_train` loads the weights from `cache_path()` or trains and saves them.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,6 +68,12 @@ __all__ = [
     "complete",
     "train_charlm",
     "TrainResult",
+    "build_model",
+    "MODEL_CONFIG",
+    "TRAIN_CONFIG",
+    "cache_dir",
+    "cache_path",
+    "load_or_train",
 ]
 
 
@@ -202,6 +215,12 @@ class CharMLP(Module):
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+
+
+def build_model(vocab_size: int, **config: Any) -> Module:
+    """The character model for `config` (the `CharMLP` arguments): the one place a model is built,
+    for training (`train_charlm`) and for loading cached weights (`load_or_train`)."""
+    return CharMLP(vocab_size, **config)
 
 
 # ----------------------------------------------------------------------------- completion
@@ -385,7 +404,8 @@ def train_charlm(words: Sequence[str], optimizer_factory: Callable[[list[Value]]
     X_train, Y_train = build_dataset(train_words, vocab, block_size)
     X_val, Y_val = build_dataset(val_words, vocab, block_size)
     manual_seed(seed)
-    model = CharMLP(len(vocab), block_size, emb_dim, hidden, activation, batchnorm)
+    model = build_model(len(vocab), block_size=block_size, emb_dim=emb_dim, hidden=hidden, activation=activation,
+                        batchnorm=batchnorm)
     optimizer = optimizer_factory(model.parameters())
     schedule = LearningRateScheduler(lambda epoch, lr: lr if epoch == 0 else lr * lr_decay)
     start = time.perf_counter()
@@ -405,3 +425,108 @@ def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
     return int(value)
+
+
+# ----------------------------------------------------------------------------- the cached lesson model
+
+# The model the autocomplete lesson trains and caches. Changing any of these changes the cache
+# file's name, so an old cache is never loaded into a model of another shape.
+MODEL_CONFIG: dict[str, Any] = {"block_size": 4, "emb_dim": 16, "hidden": 200, "activation": "tanh",
+                                "batchnorm": False}
+TRAIN_CONFIG: dict[str, Any] = {"epochs": 12, "batch_size": 128, "lr": 2e-2, "lr_decay": 0.75, "seed": 0,
+                                "val_fraction": 0.1}
+_INFO_KEYS = ("val_loss", "train_loss", "unigram", "bigram", "seconds")
+
+
+def cache_dir() -> Path:
+    """$TINYGRAD_EDU_CACHE if set, else $XDG_CACHE_HOME/tinygrad_edu, else ~/.cache/tinygrad_edu."""
+    override = os.environ.get("TINYGRAD_EDU_CACHE")
+    if override:
+        return Path(override)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"  # the XDG spec ignores relative paths
+    return base / "tinygrad_edu"
+
+
+def cache_path() -> Path:
+    """The weights file; its name encodes the model and training settings."""
+    m, t = MODEL_CONFIG, TRAIN_CONFIG
+    tag = (f"b{m['block_size']}-e{m['emb_dim']}-h{m['hidden']}-{m['activation']}{'-bn' if m['batchnorm'] else ''}"
+           f"-ep{t['epochs']}-s{t['seed']}")
+    return cache_dir() / f"charlm-{tag}.npz"
+
+
+def load_or_train(words: list[str], vocab: CharVocab, make_optimizer: Callable[[list[Value], float], Any],
+                  retrain: bool = False, log: Callable[[str], None] = print,
+                  verbose: int = 1) -> tuple[Module, dict[str, Any]]:
+    """The cached model if it loads cleanly, else one trained with `make_optimizer(params, lr)`
+    (`nn` does not import `optim`) and then cached. `log` receives one-line messages (training
+    started, an unreadable cache, a cache that could not be written).
+
+    Returns (model in eval mode, info) where info holds the losses measured at training time
+    (empty if the side file with them is missing), "source" ("cache" or "trained") and "path".
+    """
+    path = cache_path()
+    if not retrain and path.exists():
+        model = build_model(len(vocab), **MODEL_CONFIG)
+        try:
+            model.load(path)
+            _check_finite(model)
+        except Exception as e:  # any unreadable file (truncated, not a zip, wrong keys/shapes, NaN)
+            log(f"the cached model {path} is unreadable ({type(e).__name__}: {_one_line(e)}); training a new one")
+        else:
+            model.eval()
+            return model, {**_read_info(path), "source": "cache", "path": str(path)}
+    model, info = train_for_cache(words, vocab, make_optimizer, log, verbose)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)  # atomic: a temporary file renamed over the old one
+        _write_json_atomic(path.with_suffix(".json"), info)
+    except OSError as e:  # a read-only home is no reason to fail: the model is in memory
+        log(f"could not cache the model in {path.parent} ({_one_line(e)})")
+    return model, {**info, "source": "trained", "path": str(path)}
+
+
+def train_for_cache(words: list[str], vocab: CharVocab, make_optimizer: Callable[[list[Value], float], Any],
+                    log: Callable[[str], None] = print, verbose: int = 1) -> tuple[Module, dict[str, Any]]:
+    """Train the lesson's model (MODEL_CONFIG, TRAIN_CONFIG); (model, the losses to cache)."""
+    t = TRAIN_CONFIG
+    log(f"training the character model on {len(words)} names (first run; cached afterwards)")
+    result = train_charlm(words, lambda params: make_optimizer(params, t["lr"]), vocab=vocab, **MODEL_CONFIG,
+                          epochs=t["epochs"], batch_size=t["batch_size"], lr_decay=t["lr_decay"],
+                          val_fraction=t["val_fraction"], seed=t["seed"], verbose=verbose)
+    info = {key: getattr(result, key) for key in _INFO_KEYS}
+    log(f"trained in {result.seconds:.1f} s; validation loss {result.val_loss:.3f} nats/char "
+        f"(bigram {result.bigram:.3f}, unigram {result.unigram:.3f})")
+    return result.model, info
+
+
+def _check_finite(model: Module) -> None:
+    for name, p in model.named_parameters():
+        if not np.all(np.isfinite(p.data)):
+            raise ValueError(f"parameter {name} holds NaN or Inf")
+
+
+def _read_info(path: Path) -> dict[str, Any]:
+    """The losses saved beside the weights; {} if the file is missing or unreadable (not needed)."""
+    try:
+        info = json.loads(path.with_suffix(".json").read_text())
+        return {key: float(info[key]) for key in _INFO_KEYS}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text if len(text) <= 160 else text[:157] + "..."

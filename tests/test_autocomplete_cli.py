@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from tinygrad_edu.cli import autocomplete as ac
+from nn import charlm as ac  # the lesson model's settings, cache and training
 from tinygrad_edu.cli import main
 
 SMALL_MODEL = {"hidden": 64}  # a small, quick model for the tests (about a second of training)
@@ -60,14 +60,12 @@ def fake_training(monkeypatch):
     """Replace training by an untrained model (for tests about the cache, not about learning)."""
     calls = []
 
-    def fake(words, vocab):
-        from nn.charlm import CharMLP
-
+    def fake(words, vocab, make_optimizer, log=print, verbose=1):
         calls.append(len(words))
         print("autocomplete: training (fake)", file=sys.stderr)
-        return CharMLP(len(vocab), **ac.MODEL_CONFIG).eval(), {}
+        return ac.build_model(len(vocab), **ac.MODEL_CONFIG).eval(), {}
 
-    monkeypatch.setattr(ac, "_train", fake)
+    monkeypatch.setattr(ac, "train_for_cache", fake)
     return calls
 
 
