@@ -13,7 +13,7 @@ import pytest
 import nn
 from tinygrad_edu import Value
 from viz import GraphvizNotFound, draw_graph, draw_model
-from viz.rendering import Drawing
+from viz.drawing import Drawing
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
 
@@ -91,9 +91,9 @@ def test_building_and_saving_the_source_works_without_dot(no_dot, tmp_path, kind
 
 def test_graphviz_own_missing_executable_error_is_translated(monkeypatch, tmp_path, no_dot):
     """`dot` found by the check but gone when graphviz runs it: still GraphvizNotFound."""
-    import viz.rendering as rendering
+    import viz.drawing as drawing
 
-    monkeypatch.setattr(rendering.shutil, "which", lambda name: "/nowhere/" + name)
+    monkeypatch.setattr(drawing.shutil, "which", lambda name: "/nowhere/" + name)
     d = draw_graph(small_graph())
     for how in ("render", "pipe", "_repr_mimebundle_"):
         with pytest.raises(GraphvizNotFound) as info:

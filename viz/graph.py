@@ -24,7 +24,7 @@ import numpy as np
 
 from tinygrad_edu import Value
 
-from .rendering import INSTALL_HINT, Drawing, GraphvizNotFound, check_dot, render_svg, save_svg
+from .drawing import INSTALL_HINT, Drawing, GraphvizNotFound, check_dot, render_svg, save_svg
 
 __all__ = ["draw_graph", "GraphvizNotFound", "render_svg", "save_svg", "check_dot", "value_names", "Drawing",
            "INSTALL_HINT"]

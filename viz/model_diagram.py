@@ -20,7 +20,7 @@ import numpy as np
 from nn import Module, Sequential
 from tinygrad_edu import Value
 
-from .rendering import Drawing
+from .drawing import Drawing
 
 __all__ = ["draw_model", "layer_records"]
 
