@@ -37,8 +37,10 @@ optimizer is assumed (`nn` never imports `optim`).
 
 from __future__ import annotations
 
+import csv
 import inspect
 import math
+import os
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -58,6 +60,10 @@ __all__ = [
     "clip_grad_norm",
     "get_lr",
     "set_lr",
+    "CSVLogger",
+    "ModelCheckpoint",
+    "TerminateOnNaN",
+    "ReduceLROnPlateau",
 ]
 
 
@@ -290,3 +296,187 @@ class GradientClipping(Callback):
         total = clip_grad_norm(state.model.parameters(), self.max_norm)
         self.norms.append(total)
         self.clipped += total > self.max_norm
+
+
+# ----------------------------------------------------------------------------- Keras's logging and safety callbacks
+
+def _mode_for(monitor: str, mode: str, who: str) -> str:
+    """"min" or "max"; "auto" is "max" for accuracies/AUC, "min" for everything else (Keras)."""
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"{who}: mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode == "auto":
+        name = monitor.lower()
+        return "max" if ("acc" in name or "auc" in name) else "min"
+    return mode
+
+
+class CSVLogger(Callback):
+    """Write one CSV row per epoch: `epoch` (from 0) and every logged value (Keras's CSVLogger).
+
+    The header is `epoch` then the log keys in sorted order, taken from the first epoch; the file
+    is flushed after every row, so it can be read (e.g. plotted) while training runs.
+    `append=True` adds to an existing file without repeating its header.
+    """
+
+    def __init__(self, path: str | os.PathLike, separator: str = ",", append: bool = False) -> None:
+        self.path = os.fspath(path)
+        self.separator = separator
+        self.append = bool(append)
+        self.keys: list[str] | None = None
+        self._file: Any = None
+        self._writer: Any = None
+
+    def on_train_begin(self, state: TrainerState, logs: dict) -> None:
+        exists = self.append and os.path.exists(self.path) and os.path.getsize(self.path) > 0
+        self._file = open(self.path, "a" if self.append else "w", newline="", encoding="utf-8")  # noqa: SIM115
+        self._writer = csv.writer(self._file, delimiter=self.separator)
+        self.keys = None
+        self._has_header = exists
+
+    def on_epoch_end(self, state: TrainerState, logs: dict) -> None:
+        if self._writer is None:  # used outside fit: open lazily
+            self.on_train_begin(state, {})
+        if self.keys is None:
+            self.keys = sorted(logs)
+            if not self._has_header:
+                self._writer.writerow(["epoch", *self.keys])
+        self._writer.writerow([state.epoch, *(_csv_value(logs.get(k, "")) for k in self.keys)])
+        self._file.flush()
+
+    def on_train_end(self, state: TrainerState, logs: dict) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._file = self._writer = None
+
+
+def _csv_value(v: Any) -> Any:
+    return repr(float(v)) if isinstance(v, (float, np.floating)) else v
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (`Module.save`: an `.npz`, written atomically) after an epoch (Keras semantics).
+
+    With `save_best_only=True` (the default here) the file is written only when `logs[monitor]`
+    improves on the best seen so far (`mode` as in EarlyStopping), so `path` always holds the
+    best model; otherwise every epoch. `path` may contain `{epoch}` (counted from 1, as Keras
+    names files) and any log key, e.g. "ckpt-{epoch:03d}-{val_loss:.3f}.npz".
+    `self.best`, `self.best_epoch` (from 0) and `self.saved` (the paths written) record what happened.
+    A missing `monitor` key warns and saves nothing when `save_best_only`.
+    """
+
+    def __init__(self, path: str | os.PathLike, monitor: str = "val_loss", save_best_only: bool = True,
+                 mode: str = "auto", verbose: int = 0) -> None:
+        self.path = os.fspath(path)
+        self.monitor = monitor
+        self.save_best_only = bool(save_best_only)
+        self.mode = _mode_for(monitor, mode, "ModelCheckpoint")
+        self.verbose = verbose
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch: int | None = None
+        self.saved: list[str] = []
+
+    def on_train_begin(self, state: TrainerState, logs: dict) -> None:
+        self._reset()
+
+    def on_epoch_end(self, state: TrainerState, logs: dict) -> None:
+        path = self.path.format(epoch=state.epoch + 1, **logs)
+        if self.save_best_only:
+            current = logs.get(self.monitor)
+            if current is None:
+                warnings.warn(f"ModelCheckpoint: '{self.monitor}' is not among the logged values {sorted(logs)}; "
+                              "nothing is saved (did you forget validation data?)", stacklevel=2)
+                return
+            current = float(current)
+            better = current < self.best if self.mode == "min" else current > self.best
+            if not better:
+                return
+            self.best, self.best_epoch = current, state.epoch
+        state.model.save(path)
+        self.saved.append(path)
+        if self.verbose:
+            print(f"Epoch {state.epoch + 1}: saved the model to {path}")
+
+
+class TerminateOnNaN(Callback):
+    """Stop training as soon as a batch's loss is NaN or infinite (Keras's TerminateOnNaN).
+
+    Checked after every batch; `self.stopped_batch` is the global step of the bad batch (from 0).
+    """
+
+    def __init__(self) -> None:
+        self.stopped_batch: int | None = None
+
+    def on_train_begin(self, state: TrainerState, logs: dict) -> None:
+        self.stopped_batch = None
+
+    def on_batch_end(self, state: TrainerState, logs: dict) -> None:
+        loss = logs.get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.stopped_batch = state.step - 1
+            state.stop_training = True
+            print(f"Batch {state.batch}: invalid loss {loss}, terminating training")
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by `factor` when `monitor` has not improved for `patience` epochs.
+
+    Keras semantics, checked at the end of every epoch: improvement means `current < best -
+    min_delta` ("min" mode) or `current > best + min_delta` ("max"); without one for `patience`
+    epochs, `lr = max(lr * factor, min_lr)` and the counter restarts, then `cooldown` epochs pass
+    before counting again. `self.reductions` lists `(epoch, new_lr)`. (The same rule as
+    `optim.lr_scheduler.ReduceLROnPlateau`, as a `fit` callback; `nn` does not import `optim`.)
+    """
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, mode: str = "auto",
+                 min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0, verbose: int = 0) -> None:
+        if not 0.0 < factor < 1.0:
+            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
+        if patience < 0 or cooldown < 0:
+            raise ValueError(f"ReduceLROnPlateau: patience and cooldown must be >= 0, got {patience}, {cooldown}")
+        self.monitor, self.factor, self.patience = monitor, float(factor), int(patience)
+        self.mode = _mode_for(monitor, mode, "ReduceLROnPlateau")
+        self.min_delta, self.cooldown, self.min_lr = abs(float(min_delta)), int(cooldown), float(min_lr)
+        self.verbose = verbose
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.wait = 0
+        self.cooldown_counter = 0
+        self.reductions: list[tuple[int, float]] = []
+
+    def on_train_begin(self, state: TrainerState, logs: dict) -> None:
+        self._reset()
+
+    def on_epoch_end(self, state: TrainerState, logs: dict) -> None:
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"ReduceLROnPlateau: '{self.monitor}' is not among the logged values {sorted(logs)}; "
+                          "the learning rate is left alone", stacklevel=2)
+            return
+        current = float(current)
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        improved = current < self.best - self.min_delta if self.mode == "min" else current > self.best + self.min_delta
+        if improved:
+            self.best, self.wait = current, 0
+            return
+        if self.cooldown_counter > 0:
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            lr = get_lr(state.optimizer)
+            if lr is None:
+                raise AttributeError(f"ReduceLROnPlateau: {type(state.optimizer).__name__} exposes no `lr` "
+                                     "attribute or `param_groups`")
+            new = max(lr * self.factor, self.min_lr)
+            if new < lr:
+                set_lr(state.optimizer, new)
+                self.reductions.append((state.epoch, new))
+                if self.verbose:
+                    print(f"Epoch {state.epoch + 1}: ReduceLROnPlateau reducing the learning rate to {new:.4g}")
+            self.cooldown_counter, self.wait = self.cooldown, 0

@@ -41,6 +41,8 @@ __all__ = [
     "make_blobs",
     "load_digits",
     "load_mnist1d",
+    "shift_images",
+    "augment",
 ]
 
 RandomState = int | np.random.Generator | None
@@ -409,3 +411,72 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     with source.open("rb") as f, np.load(f, allow_pickle=False) as npz:
         pixels, target = npz["pixels"], npz["target"]
     return pixels.astype(np.float64) / 16.0, target.astype(np.int64)
+
+
+# ----------------------------------------------------------------------------- data augmentation
+
+def _as_images(X: object, image_shape: tuple[int, int], who: str) -> np.ndarray:
+    """(n, h*w) rows (or (n, h, w) images) viewed as (n, h, w) float images."""
+    X = np.asarray(X, dtype=np.float64)
+    h, w = image_shape
+    if X.ndim == 1:
+        X = X[None]
+    if X.shape[1:] not in ((h * w,), (h, w)):
+        raise ValueError(f"{who}: expected images of shape (n, {h * w}) or (n, {h}, {w}), got {X.shape}")
+    return X.reshape(len(X), h, w)
+
+
+def shift_images(X: object, dy: int | np.ndarray, dx: int | np.ndarray,
+                 image_shape: tuple[int, int] = (8, 8)) -> np.ndarray:
+    """Move every image `dy` rows down and `dx` columns right, filling with zeros (background).
+
+    `out[r + dy, c + dx] = img[r, c]` where both positions lie inside the image; pixels pushed
+    out are lost (no wrap-around). `dy`, `dx` are ints, or arrays with one shift per image.
+    Returns the same layout as `X` ((n, h*w) rows stay rows).
+    """
+    flat = np.asarray(X).ndim == 2 and np.asarray(X).shape[1] == image_shape[0] * image_shape[1]
+    imgs = _as_images(X, image_shape, "shift_images")
+    n, h, w = imgs.shape
+    dy = np.broadcast_to(np.asarray(dy, dtype=np.int64), (n,))
+    dx = np.broadcast_to(np.asarray(dx, dtype=np.int64), (n,))
+    out = np.zeros_like(imgs)
+    for sy, sx in set(zip(dy.tolist(), dx.tolist())):  # one slice copy per distinct shift
+        idx = np.flatnonzero((dy == sy) & (dx == sx))
+        if abs(sy) >= h or abs(sx) >= w:
+            continue
+        out[idx, max(sy, 0):h + min(sy, 0), max(sx, 0):w + min(sx, 0)] = \
+            imgs[idx, max(-sy, 0):h + min(-sy, 0), max(-sx, 0):w + min(-sx, 0)]
+    return out.reshape(n, h * w) if flat else out
+
+
+def augment(X: object, y: object, copies: int = 1, max_shift: int = 1, flip: bool = False, noise: float = 0.0,
+            image_shape: tuple[int, int] = (8, 8), random_state: RandomState = None) -> tuple[np.ndarray, np.ndarray]:
+    """A bigger training set: the originals plus `copies` randomly transformed copies of each image.
+
+    Each copy is, in this order: shifted by (dy, dx) drawn uniformly from {-max_shift..max_shift}
+    (`shift_images`), mirrored left-right with probability 1/2 when `flip` (good for photos of
+    objects; for digits it turns a 2 into something else, which the regularization lesson shows),
+    and given Gaussian pixel noise of standard deviation `noise`, clipped back to [0, 1].
+    Labels are repeated; returns `(X_aug, y_aug)` with `(1 + copies) * n` rows, originals first.
+    Augment only the training split: validation and test data stay untouched.
+    """
+    X, y = _check_xy(X, y, "augment")
+    copies = _check_count("copies", copies, minimum=0)
+    max_shift = _check_count("max_shift", max_shift, minimum=0)
+    noise = _check_noise(noise)
+    rng = _as_rng(random_state)
+    imgs = _as_images(X, image_shape, "augment")
+    n = len(imgs)
+    parts, labels = [imgs], [y]
+    for _ in range(copies):
+        dy, dx = rng.integers(-max_shift, max_shift + 1, size=(2, n))
+        new = shift_images(imgs, dy, dx, image_shape)
+        if flip:
+            mirror = rng.random(n) < 0.5
+            new[mirror] = new[mirror, :, ::-1]
+        if noise > 0:
+            new = np.clip(new + rng.normal(scale=noise, size=new.shape), 0.0, 1.0)
+        parts.append(new)
+        labels.append(y)
+    out = np.concatenate(parts)
+    return out.reshape(len(out), *np.asarray(X).shape[1:]), np.concatenate(labels)
