@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.lib import format as npformat
 
-__all__ = ["StateKeyError", "read_state", "write_state", "temp_name", "TEMP_PATTERN"]
+__all__ = ["StateFileError", "StateKeyError", "read_state", "write_state", "temp_name", "TEMP_PATTERN"]
 
 _MAX_ITEMSIZE = 16  # the widest numeric dtype (float128): bounds what a header may promise per element
 _READ_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError,
@@ -59,12 +59,16 @@ def _kind(e: BaseException) -> str:
     return t.__name__ if t.__module__ in ("builtins", "zipfile") else f"{t.__module__}.{t.__name__}"
 
 
+class StateFileError(ValueError):
+    """A model file refused by `read_state` (a ValueError whose message names the file and key)."""
+
+
 def _file_error(path: str, reason: str) -> ValueError:
-    return ValueError(f"load: {path!r} is not a readable .npz state file ({reason}); the model is unchanged")
+    return StateFileError(f"load: {path!r} is not a readable .npz state file ({reason}); the model is unchanged")
 
 
 def _key_error(path: str, key: str, reason: str) -> ValueError:
-    return ValueError(f"load: {path!r}, key {key!r}: {reason}; the model is unchanged")
+    return StateFileError(f"load: {path!r}, key {key!r}: {reason}; the model is unchanged")
 
 
 def _members(path: str, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -143,14 +147,14 @@ def read_state(path: str, targets: Mapping[str, np.ndarray], strict: bool = True
                 raise _file_error(path, "it holds a single array, not named arrays (use save())")
             f.seek(0)
             zf = zipfile.ZipFile(f)
-        except ValueError:
+        except StateFileError:
             raise
         except _READ_ERRORS as e:
             raise _file_error(path, f"{_kind(e)}: {e}") from None
         with zf:
             try:
                 members = _members(path, zf)
-            except ValueError:
+            except StateFileError:
                 raise
             except _READ_ERRORS as e:
                 raise _file_error(path, f"{_kind(e)}: {e}") from None
@@ -176,9 +180,9 @@ def read_state(path: str, targets: Mapping[str, np.ndarray], strict: bool = True
                 try:
                     with zf.open(members[key]) as member:
                         headers[key] = _header(path, key, member)
+                except StateFileError:
+                    raise
                 except ValueError as e:
-                    if str(e).startswith("load: "):
-                        raise
                     raise _key_error(path, key, f"bad .npy header ({e})") from None
                 except _READ_ERRORS as e:
                     raise _key_error(path, key, f"{_kind(e)}: {e}") from None
@@ -190,10 +194,8 @@ def read_state(path: str, targets: Mapping[str, np.ndarray], strict: bool = True
                     with zf.open(members[key]) as member:
                         _header(path, key, member)  # skip the header again (a few hundred bytes)
                         state[key] = _read_exact(path, key, member, sizes[key], headers[key])
-                except ValueError as e:
-                    if str(e).startswith("load: "):
-                        raise
-                    raise _key_error(path, key, f"ValueError: {e}") from None
+                except StateFileError:
+                    raise
                 except _READ_ERRORS as e:
                     raise _key_error(path, key, f"corrupt data ({_kind(e)}: {e})") from None
     return state
