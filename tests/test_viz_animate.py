@@ -1,4 +1,6 @@
-"""animate_backward: a self-contained page whose frames walk through backward, checked in Chromium."""
+"""animate_backward: a self-contained page whose frames walk through backward, checked in Chromium.
+
+The page holds ONE drawing (laid out once) and per-frame records that recolour it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 
 from tinygrad_edu import Value
 from viz import animate_backward
-from viz.animate import backward_steps
+from viz.animate import backward_page, replay
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
 
@@ -37,7 +39,7 @@ def test_writes_self_contained_html_and_runs_backward(tmp_path):
     page = open(path, encoding="utf-8").read()
     assert page.startswith("<!DOCTYPE html>")
     assert page.count("<section class='frame'") == 1 + 5 + 1  # start, one per op, summary
-    assert page.count("<svg") == 7
+    assert page.count("<svg") == 1  # one layout shared by every frame: the page stays small
     # nothing fetched from anywhere: no external scripts, styles, images or fonts
     assert not re.search(r"<script[^>]+src=|<link|<img|@import|url\(", page)
     assert "dL/dw1 = dL/dn" in page or "dL/dw1 =" in page
@@ -65,7 +67,7 @@ def test_chain_rule_numbers_and_accumulation(tmp_path):
 
 def test_replay_matches_backward():
     o, leaves = neuron()
-    steps, final = backward_steps(o)
+    steps, final = replay(o)
     o.backward()
     assert len(steps) == 5
     for v in leaves:
@@ -80,6 +82,27 @@ def test_small_tensor_graph(tmp_path):
     page = open(animate_backward(L, tmp_path / "t.html"), encoding="utf-8").read()
     assert "shape (2, 2)" in page and "grad norm" in page
     np.testing.assert_allclose(W.grad, [[0.0, 0.0], [1.0, 2.0]])
+
+
+def test_page_size_is_one_drawing_plus_small_frames():
+    # a fan-out of 99 adds: one SVG plus a few hundred bytes per frame, not one SVG per frame
+    x = Value(1.0, label="x")
+    v = x
+    for _ in range(99):
+        v = v + x
+    page = backward_page(v)
+    assert page.count("<svg") == 1
+    assert len(page) < 1_000_000, len(page)
+    assert float(x.grad) == 0.0  # building the page touches no .grad
+
+
+def test_templates_are_files_inlined():
+    o, _ = neuron()
+    page = backward_page(o)
+    from importlib import resources
+
+    js = resources.files("viz").joinpath("templates", "animate.js").read_text(encoding="utf-8")
+    assert js.strip()[:40] in page and "{{" not in page
 
 
 def test_refuses_huge_graphs(tmp_path):
@@ -123,5 +146,10 @@ def test_in_headless_chromium(tmp_path):
             page.fill("#slider", "2")  # the slider jumps straight to a frame
             page.dispatch_event("#slider", "input")
             assert visible() == "2"
+            # frame 2 recolours the one drawing: the node pushing its gradient has the red outline
+            red = page.locator("#viewport svg g.node path[stroke='#d62728'], #viewport svg g.node polygon[stroke='#d62728']")
+            assert red.count() == 1
+            page.click("#zoom-in")
+            assert float(page.get_attribute("#viewport", "data-scale")) > 0
         finally:
             browser.close()

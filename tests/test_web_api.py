@@ -94,7 +94,8 @@ def test_graph_non_finite_results_are_valid_json(client):
 
 def test_check_numerically_matches(client):
     j = client.post("/api/graph/check", json=TANH).get_json()
-    assert j["ok"] is True and [r["name"] for r in j["rows"]] == ["b", "w", "x"]
+    # the order the expression names them (and the page lists them), not the graph's reverse order
+    assert j["ok"] is True and [r["name"] for r in j["rows"]] == ["x", "w", "b"]
     for row in j["rows"]:
         assert row["abs_error"] < 1e-6 and row["ok"]
 
@@ -112,7 +113,8 @@ def test_check_needs_a_variable(client):
 
 @needs_dot
 def test_steps_page_is_the_animation(client):
-    r = client.get("/graph/steps", query_string={"expr": "tanh(x*w + b)", "vars": "x=2;w=-3;b=6.88"})
+    token = client.application.config["PAGE_TOKEN"]
+    r = client.get("/graph/steps", query_string={"expr": "tanh(x*w + b)", "vars": "x=2;w=-3;b=6.88", "t": token})
     assert r.status_code == 200 and r.mimetype == "text/html"
     page = r.get_data(as_text=True)
     assert "<svg" in page and "Frame" in page and "<script src" not in page  # self-contained
@@ -123,7 +125,7 @@ def test_steps_page_is_the_animation(client):
 @pytest.mark.parametrize("query", [{"expr": "x*", "vars": "x=1"}, {"expr": "x", "vars": "x=abc"},
                                    {"expr": "x", "vars": "x"}, {"expr": "2*3", "vars": ""}])
 def test_steps_page_bad_input(client, query):
-    r = client.get("/graph/steps", query_string=query)
+    r = client.get("/graph/steps", query_string={**query, "t": client.application.config["PAGE_TOKEN"]})
     assert r.status_code == 400 and r.get_data(as_text=True)
 
 

@@ -56,7 +56,8 @@ def test_injection_in_variable_names_is_refused(client):
 
 
 def test_injection_in_steps_query_is_refused(client):
-    r = client.get("/graph/steps", query_string={"expr": "__import__('os')", "vars": "x=1"})
+    r = client.get("/graph/steps", query_string={"expr": "__import__('os')", "vars": "x=1",
+                                                 "t": client.application.config["PAGE_TOKEN"]})
     assert r.status_code == 400
 
 

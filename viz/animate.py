@@ -9,8 +9,14 @@
 Frame 0 is the finished forward pass with dL/dL = 1 at the output. Frame k highlights the k-th
 node that backward visits (outputs first) and writes out the chain rule for each of its inputs,
 with numbers: `dL/dx = dL/dy * dy/dx = ...`. The last frame lists every leaf's gradient, which
-equals its `.grad` after the call. Frames are SVG drawn by Graphviz's `dot`, inlined in the page
-with a few lines of JavaScript for the Previous / Next / Play buttons and the slider.
+equals its `.grad` after the call.
+
+The steps are the engine's own (`tinygrad_edu.backward_steps`, the walk `backward` is built on).
+The graph is laid out ONCE by Graphviz: every node's grad rows are padded to the same width in
+every frame, so one drawing fits all frames, and each frame is a small record (fills, grad
+texts, the highlighted node) that the page's script applies to that one SVG. A 200-op page is
+therefore one drawing plus a few kilobytes per frame. The page's markup, style and script are
+the files in viz/templates/ (animate.html, animate.css, animate.js, panzoom.js), inlined.
 """
 
 from __future__ import annotations
@@ -19,16 +25,18 @@ import html
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from tinygrad_edu import Value, topological_order
 
-from .graph import OP_SYMBOLS, _esc, _q, check_dot, fmt, render_svg, summarize, value_names
+from .graph import OP_SYMBOLS, _esc, _q, check_dot, fmt, summarize, value_names
 
-__all__ = ["animate_backward", "backward_steps"]
+__all__ = ["animate_backward", "backward_page", "replay"]
 
 MAX_STEPS = 200  # an animation of more ops than this is unreadable (and slow to render)
 
@@ -36,6 +44,7 @@ _CURRENT = "#d62728"  # the node pushing its gradient
 _INPUT = "#ff7f0e"  # the inputs receiving it
 _KNOWN_FILL = "#e6f4ea"  # grad known (final)
 _PARTIAL_FILL = "#fff7d6"  # grad received from some but not all uses yet
+_PALETTE = ["#ffffff", _PARTIAL_FILL, _KNOWN_FILL, "#fafafa"]  # unknown, partial, final, constant
 _MONO = "Courier"
 
 
@@ -57,49 +66,72 @@ class Step:
 
     y: Value
     grad: Any
+    op: str = ""
+    rule: str = ""
     contributions: list[Contribution] = field(default_factory=list)
 
 
-def backward_steps(root: Value, grad: Any = None) -> tuple[list[Step], dict[Value, Any]]:
-    """Replay one backward pass without touching `.grad`: the steps and the final gradients.
+def _engine_steps(root: Value, grad: Any) -> Any:
+    """The engine's BackwardStep records (node, grad, op, rule, contributions: [(parent, g)])."""
+    import tinygrad_edu
 
-    The same walk as `Value.backward` (reverse topological order, each op's `backward` gives its
-    inputs' contributions, contributions add up), recorded step by step for display.
-    """
+    walk = getattr(tinygrad_edu, "backward_steps", None)
+    if walk is not None:
+        yield from walk(root, grad)
+        return
+    # Until the engine exports its walk: the same walk as Value.backward, for display.
+    from types import SimpleNamespace
+
     order = topological_order(root)
-    seed = root._seed(grad)
-    grads: dict[Value, Any] = {root: seed}
-    steps: list[Step] = []
+    grads: dict[Value, Any] = {root: root._seed(grad)}  # checks shapes
     for y in reversed(order):
         ctx = y._ctx
         if ctx is None or y not in grads:
             continue
-        g = grads[y]
-        step = Step(y, g)
-        outs = ctx.backward(g)
+        outs = ctx.backward(grads[y])
         outs = outs if isinstance(outs, tuple) else (outs,)
-        local = None
-        for i, (x, gx) in enumerate(zip(ctx.parents, outs)):
-            if gx is None or not x.requires_grad:
-                continue
-            if y.size == 1 and x.size == 1:
-                if local is None:  # dy/dx for every input at once: backward with dL/dy = 1
-                    ones = ctx.backward(np.ones_like(np.asarray(g)))
-                    local = ones if isinstance(ones, tuple) else (ones,)
-                d = local[i]
-            else:
-                d = None
-            before = grads.get(x)
-            grads[x] = gx if before is None else before + gx
-            step.contributions.append(Contribution(x, g, d, gx, grads[x], before is not None))
+        contributions = [(x, gx) for x, gx in zip(ctx.parents, outs) if gx is not None and x.requires_grad]
+        for x, gx in contributions:
+            grads[x] = gx if x not in grads else grads[x] + gx
+        yield SimpleNamespace(node=y, grad=grads[y], op=y.op, rule=type(ctx).__doc__ or "",
+                              contributions=contributions)
+
+
+def _local(upstream: Any, amount: Any, y: Value, x: Value) -> Any:
+    """dy/dx for scalars, read off the contribution: amount = upstream * dy/dx."""
+    if y.size != 1 or x.size != 1:
+        return None
+    u, a = float(np.asarray(upstream).reshape(-1)[0]), float(np.asarray(amount).reshape(-1)[0])
+    return a / u if u != 0 and np.isfinite(u) and np.isfinite(a) else None
+
+
+def replay(root: Value, grad: Any = None) -> tuple[list[Step], dict[Value, Any]]:
+    """Replay one backward pass without touching `.grad`: the steps and the final gradients.
+
+    Each engine step (node y with dL/dy, and each input's contribution dL/dy * dy/dx) becomes a
+    `Step` with running totals: dL/dx after each contribution and whether it added to an earlier one.
+    """
+    totals: dict[Value, Any] = {}
+    steps: list[Step] = []
+    for rec in _engine_steps(root, grad):
+        step = Step(rec.node, rec.grad, rec.op or rec.node.op, rec.rule or "")
+        for x, gx in rec.contributions:
+            before = totals.get(x)
+            totals[x] = gx if before is None else before + gx
+            step.contributions.append(Contribution(x, rec.grad, _local(rec.grad, gx, rec.node, x), gx,
+                                                   totals[x], before is not None))
         steps.append(step)
-    return steps, grads
+    totals.setdefault(root, _seed(root, grad))
+    return steps, totals
 
 
-def _first_rule(y: Value) -> str:
-    """The op's rule from its docstring ('z = x * y;   dz/dx = y, dz/dy = x'), one line."""
-    doc = (type(y._ctx).__doc__ or "").strip().split("\n\n")[0]
-    return " ".join(doc.split())
+def _template(name: str) -> str:
+    return resources.files("viz").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _first_rule(step: Step) -> str:
+    """The op's rule ('z = x * y;   dz/dx = y, dz/dy = x'), one line."""
+    return " ".join((step.rule or "").strip().split("\n\n")[0].split())
 
 
 def _grad_text(v: Value, g: Any) -> list[str]:
@@ -136,7 +168,7 @@ def _caption(k: int, n: int, step: Step, names: dict[Value, str], root_name: str
              f"{html.escape(y.op)}({html.escape(ins)}) pushes its gradient "
              f"dL/d{html.escape(_d(yname))} = {html.escape(_describe(y, yname, step.grad))} to its inputs.</p>",
              f"<p class='rule'>Local rule of <code>{html.escape(y.op)}</code>: "
-             f"{html.escape(_first_rule(y))}</p>", "<ul class='chain'>"]
+             f"{html.escape(_first_rule(step))}</p>", "<ul class='chain'>"]
     for c in step.contributions:
         xn = html.escape(_d(names[c.x]))
         yn = html.escape(_d(yname))
@@ -157,13 +189,13 @@ def _caption(k: int, n: int, step: Step, names: dict[Value, str], root_name: str
     return "".join(lines)
 
 
-def _frame_source(nodes: list[Value], names: dict[Value, str], texts: dict[Value, list[str]],
-                  fills: dict[Value, str], current: Value | None, inputs: set, rankdir: str) -> str:
-    """DOT text for one frame. Every frame has the same nodes with labels of the same size, so
-    Graphviz lays each frame out identically and only colours change from frame to frame."""
+def _dot_source(nodes: list[Value], names: dict[Value, str], texts: dict[Value, list[str]],
+                fills: dict[Value, str], rankdir: str) -> tuple[str, dict[Value, str]]:
+    """DOT text of the one drawing all frames share, and the node ids used in it. Grad rows are
+    the widest text each row ever shows (monospace, padded), so every frame fits the layout."""
     ids = {v: f"v{i}" for i, v in enumerate(nodes)}
     out = ["digraph backprop {", f"\trankdir={rankdir} nodesep=0.25 ranksep=0.35 bgcolor=transparent",
-           '\tnode [fontname=Helvetica fontsize=11]', '\tedge [color="#777777" arrowsize=0.7]']
+           "\tnode [fontname=Helvetica fontsize=11]", '\tedge [color="#777777" arrowsize=0.7]']
     for v in nodes:
         rows = [f"<TR><TD><B>{_esc(names[v])}</B></TD></TR>"]
         data = [f"data {fmt(v.data)}"] if v.ndim == 0 else _tensor_rows(v.data)
@@ -173,27 +205,19 @@ def _frame_source(nodes: list[Value], names: dict[Value, str], texts: dict[Value
         else:
             rows.append('<TR><TD><FONT COLOR="#777777">constant</FONT></TD></TR>')
         label = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
-        color, pen = ("#333333", "1")
-        if v is current:
-            color, pen = _CURRENT, "3"
-        elif v in inputs:
-            color, pen = _INPUT, "3"
         style = "rounded,filled" + (",dashed" if not v.requires_grad else "")
         out.append(f"\t{ids[v]} [label={label} shape=box style={_q(style)} fillcolor={_q(fills[v])} "
-                   f"color={_q(color)} penwidth={pen} id={_q('node-' + ids[v])}]")
-        if v._ctx is None:
+                   f'color="#333333" id={_q(ids[v])}]')
+        if v.is_leaf:
             continue
         oid = ids[v] + "_op"
-        hot = v is current
         out.append(f"\t{oid} [label={_q(OP_SYMBOLS.get(v.op, v.op))} shape=circle width=0.35 margin=0.02 "
-                   f"style=filled fillcolor={_q('#ffd6d6' if hot else '#fff2cc')} "
-                   f"color={_q(_CURRENT if hot else '#b8860b')} penwidth={'2' if hot else '1'}]")
-        out.append(f"\t{oid} -> {ids[v]}" + (f" [color={_q(_CURRENT)} penwidth=2]" if hot else ""))
-        for p in dict.fromkeys(v.parents):
-            out.append(f"\t{ids[p]} -> {oid}" + (f" [color={_q(_CURRENT)} penwidth=2 dir=back "
-                                                   "arrowtail=normal]" if hot else ""))
+                   f'style=filled fillcolor="#fff2cc" color="#b8860b" id={_q(oid)}]')
+        out.append(f"\t{oid} -> {ids[v]} [id={_q(ids[v] + '_out')}]")
+        for j, p in enumerate(dict.fromkeys(v.parents)):
+            out.append(f"\t{ids[p]} -> {oid} [id={_q(f'{ids[v]}_in{j}')}]")
     out.append("}")
-    return "\n".join(out)
+    return "\n".join(out), ids
 
 
 def _tensor_rows(data: Any) -> list[str]:
@@ -222,27 +246,39 @@ def _strip_svg(svg: str) -> str:
     return svg[start:] if start >= 0 else svg
 
 
-def animate_backward(root: Value, path: Any, grad: Any = None, rankdir: str = "LR") -> str:
-    """Write an HTML page stepping through `root.backward()` one node at a time; return its path.
+def _seed(root: Value, grad: Any) -> np.ndarray:
+    """dL/dL: ones for a scalar output, else the given upstream gradient (checked by backward)."""
+    if grad is None:
+        return np.ones(root.shape, dtype=root.dtype)
+    return np.asarray(grad.data if isinstance(grad, Value) else grad, dtype=root.dtype)
 
-    Runs `root.backward(grad)` itself unless this graph's backward has already run (the output's
-    gradient is already set), so afterwards every `.grad` is what one backward pass gives, exactly
-    as if you had called it. Works for scalar graphs and small tensor graphs (tensors show shape,
-    norm and mean instead of numbers); graphs of more than 200 ops are refused. Needs Graphviz's
-    `dot` (raises `GraphvizNotFound` otherwise).
+
+def _grad_is_set(v: Value) -> bool:
+    """Whether v holds a gradient from an earlier backward (not the zeros `.grad` invents)."""
+    return getattr(v, "_grad", None) is not None
+
+
+def backward_page(root: Value, grad: Any = None, rankdir: str = "LR",
+                  render: Callable[[str], str] | None = None) -> str:
+    """The step-through page for `root`'s backward pass, as HTML text (see `animate_backward`).
+
+    `render(dot_text) -> svg_text` lays the drawing out; by default `viz.render.render_svg_bounded`
+    (one `dot` run, killed after 60 s). Does not touch any `.grad`.
     """
     if not isinstance(root, Value):
         raise TypeError(f"animate_backward: expected a Value, got {type(root).__name__}")
-    check_dot()
     nodes = topological_order(root)
-    n_ops = sum(v._ctx is not None for v in nodes)
+    n_ops = sum(not v.is_leaf for v in nodes)
     if n_ops > MAX_STEPS:
         raise ValueError(f"animate_backward: the graph has {n_ops} ops; an animation is readable up to "
                          f"{MAX_STEPS}. Draw big graphs with draw_graph(root) instead")
-    steps, final = backward_steps(root, grad)
-    seed = root._seed(grad)
-    if root._grad is None or not np.array_equal(root._grad, seed):
-        root.backward(grad)  # the user has not run this pass yet: leave .grad as backward would
+    if render is None:
+        from .render import render_svg_bounded
+
+        check_dot()
+        render = lambda source: render_svg_bounded(source, timeout=60.0)  # noqa: E731
+    steps, final = replay(root, grad)
+    seed = final[root]
 
     names = value_names(nodes)
     if not root.label:
@@ -256,41 +292,74 @@ def animate_backward(root: Value, path: Any, grad: Any = None, rankdir: str = "L
         for c in s.contributions:
             uses[c.x] += 1
     received = {v: 0 for v in nodes}
-    texts, fills, frames = [], [], []
+    texts: list[dict[Value, list[str]]] = []
+    fills: list[list[int]] = []
+    current: list[Value | None] = []
+    inputs: list[list[Value]] = []
 
-    def snapshot(current: Value | None, inputs: set) -> None:
+    def snapshot(cur: Value | None, ins: list[Value]) -> None:
         texts.append({v: _grad_text(v, known.get(v)) for v in nodes})
-        fills.append({v: ("#fafafa" if not v.requires_grad else
-                          _KNOWN_FILL if v in known and (v is root or received[v] == uses[v]) else
-                          _PARTIAL_FILL if v in known else "#ffffff") for v in nodes})
-        frames.append((current, inputs))
+        fills.append([3 if not v.requires_grad else
+                      2 if v in known and (v is root or received[v] == uses[v]) else
+                      1 if v in known else 0 for v in nodes])
+        current.append(cur)
+        inputs.append(list(dict.fromkeys(ins)))
 
-    snapshot(root, set())
+    snapshot(root, [])
     for s in steps:
         for c in s.contributions:
             known[c.x] = c.total
             received[c.x] += 1
-        snapshot(s.y, {c.x for c in s.contributions})
-    snapshot(None, set())  # the summary frame: every gradient final
+        snapshot(s.y, [c.x for c in s.contributions])
+    snapshot(None, [])  # the summary frame: every gradient final
     _pad(texts, nodes)
 
-    svgs = [_strip_svg(render_svg_source(_frame_source(nodes, names, t, f, cur, ins, rankdir)))
-            for t, f, (cur, ins) in zip(texts, fills, frames)]
+    widest = {v: texts[-1][v] for v in nodes}  # padded: every frame's rows have these widths
+    source, ids = _dot_source(nodes, names, widest, {v: _PALETTE[fills[0][i]] for i, v in enumerate(nodes)},
+                              rankdir)
+    svg = _strip_svg(render(source))
+    index = {v: i for i, v in enumerate(nodes)}
+    changes: list[list] = []
+    for f, t in enumerate(texts):
+        changes.append([[index[v], t[v]] for v in nodes
+                        if v.requires_grad and (f == 0 or t[v] != texts[f - 1][v])])
+    data = {
+        "nodes": [ids[v] for v in nodes],
+        "gradRows": [len(widest[v]) if v.requires_grad else 0 for v in nodes],
+        "palette": _PALETTE, "fills": fills, "texts": changes,
+        "current": [index[c] if c is not None else -1 for c in current],
+        "inputs": [[index[x] for x in ins] for ins in inputs],
+        "ops": ["" if v.is_leaf else ids[v] + "_op" for v in nodes],
+        "edges": [[] if v.is_leaf else [ids[v] + "_out"] + [f"{ids[v]}_in{j}" for j in
+                                                              range(len(dict.fromkeys(v.parents)))] for v in nodes],
+        "base": ["#333333" for _ in nodes],
+        "colors": {"current": _CURRENT, "input": _INPUT},
+    }
     captions = [_intro(rname, len(steps))]
     captions += [_caption(k + 1, len(steps), s, names, rname) for k, s in enumerate(steps)]
     captions.append(_summary(nodes, names, final))
-    page = _page(svgs, captions, rname)
+    return _page(svg, captions, rname, data)
+
+
+def animate_backward(root: Value, path: Any, grad: Any = None, rankdir: str = "LR") -> str:
+    """Write an HTML page stepping through `root.backward()` one node at a time; return its path.
+
+    Runs `root.backward(grad)` itself unless this graph's backward has already run (the output's
+    gradient is already set), so afterwards every `.grad` is what one backward pass gives, exactly
+    as if you had called it. Works for scalar graphs and small tensor graphs (tensors show shape,
+    norm and mean instead of numbers); graphs of more than 200 ops are refused. Needs Graphviz's
+    `dot` (raises `GraphvizNotFound` otherwise).
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"animate_backward: expected a Value, got {type(root).__name__}")
+    check_dot()
+    if not (_grad_is_set(root) and np.array_equal(root.grad, _seed(root, grad))):
+        root.backward(grad)  # the user has not run this pass yet: leave .grad as backward would
+    page = backward_page(root, grad, rankdir)  # its summary shows the leaves' .grad
     path = os.fspath(path)
     with open(path, "w", encoding="utf-8") as f:
         f.write(page)
     return path
-
-
-def render_svg_source(source: str) -> str:
-    """Render DOT text to SVG with `dot`."""
-    import graphviz
-
-    return render_svg(graphviz.Source(source))
 
 
 def _intro(rname: str, n: int) -> str:
@@ -307,7 +376,7 @@ def _summary(nodes: list[Value], names: dict[Value, str], final: dict[Value, Any
     rows = []
     note = ""
     for v in nodes:
-        if v._ctx is not None or not v.requires_grad:
+        if not v.is_leaf or not v.requires_grad:
             continue
         g = np.asarray(v.grad)
         if v.ndim == 0:
@@ -328,87 +397,22 @@ def _summary(nodes: list[Value], names: dict[Value, str], final: dict[Value, Any
             + "".join(rows) + "</table>" + note)
 
 
-_CSS = """
-body { font-family: Helvetica, Arial, sans-serif; margin: 16px 24px; color: #222; }
-h1 { font-size: 20px; margin: 0 0 8px 0; }
-.controls { display: flex; gap: 8px; align-items: center; margin: 8px 0; flex-wrap: wrap; }
-.controls button { font-size: 15px; padding: 4px 12px; }
-#slider { width: 320px; }
-#counter { font-weight: bold; min-width: 130px; }
-.frame .svg { overflow: auto; border: 1px solid #ddd; border-radius: 6px; padding: 6px; }
-
-.caption { font-size: 16px; line-height: 1.45; min-height: 110px; }
-.caption .title { font-size: 17px; }
-.caption .rule { color: #555; }
-.caption ul { margin: 4px 0; }
-.caption li { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 15px; margin: 3px 0; }
-.acc { color: #8a5a00; font-family: Helvetica, Arial, sans-serif; }
-table.leaves { border-collapse: collapse; margin-top: 6px; }
-table.leaves td, table.leaves th { border: 1px solid #ccc; padding: 3px 10px; font-family: monospace; }
-.legend span { display: inline-block; padding: 1px 8px; margin-right: 8px; border-radius: 4px; font-size: 13px; }
-"""
-
-_JS = """
-(function () {
-  var frames = document.querySelectorAll('.frame');
-  var slider = document.getElementById('slider');
-  var counter = document.getElementById('counter');
-  var play = document.getElementById('play');
-  var k = 0, timer = null;
-  function show(i) {
-    k = Math.max(0, Math.min(frames.length - 1, i));
-    for (var j = 0; j < frames.length; j++) { frames[j].hidden = (j !== k); }
-    slider.value = k;
-    counter.textContent = 'Frame ' + k + ' of ' + (frames.length - 1);
-    document.body.setAttribute('data-frame', k);
-    if (k === frames.length - 1) { stop(); }
-  }
-  function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = 'Play'; }
-  document.getElementById('prev').onclick = function () { stop(); show(k - 1); };
-  document.getElementById('next').onclick = function () { stop(); show(k + 1); };
-  play.onclick = function () {
-    if (timer) { stop(); return; }
-    if (k === frames.length - 1) { show(0); }
-    play.textContent = 'Pause';
-    timer = setInterval(function () { show(k + 1); }, 1600);
-  };
-  slider.oninput = function () { stop(); show(parseInt(slider.value, 10)); };
-  document.addEventListener('keydown', function (e) {
-    if (e.key === 'ArrowRight') { stop(); show(k + 1); }
-    if (e.key === 'ArrowLeft') { stop(); show(k - 1); }
-  });
-  show(0);
-})();
-"""
+def _json_for_script(data: Any) -> str:
+    """JSON that is safe inside <script>: no '</' can close the tag."""
+    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
 
 
-def _page(svgs: list[str], captions: list[str], rname: str) -> str:
-    last = len(svgs) - 1
+def _page(svg: str, captions: list[str], rname: str, data: dict) -> str:
+    last = len(captions) - 1
     frames = "\n".join(
         f"<section class='frame' data-step='{k}'{'' if k == 0 else ' hidden'}>"
-        f"<div class='caption'>{cap}</div><div class='svg'>{svg}</div></section>"
-        for k, (svg, cap) in enumerate(zip(svgs, captions)))
+        f"<div class='caption'>{cap}</div></section>" for k, cap in enumerate(captions))
     legend = (f"<div class='legend'><span style='border:3px solid {_CURRENT}'>pushing its gradient</span>"
               f"<span style='border:3px solid {_INPUT}'>receiving</span>"
               f"<span style='background:{_KNOWN_FILL}'>gradient final</span>"
               f"<span style='background:{_PARTIAL_FILL}'>partial (more uses to come)</span>"
               "<span style='border:1px solid #333'>grad ? = not reached yet</span></div>")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Backpropagation of {html.escape(rname)}, step by step</title>
-<style>{_CSS}</style></head>
-<body>
-<h1>Backpropagation of {html.escape(rname)}, step by step</h1>
-<div class="controls">
-<button id="prev" type="button">&#9664; Previous</button>
-<button id="play" type="button">Play</button>
-<button id="next" type="button">Next &#9654;</button>
-<input id="slider" type="range" min="0" max="{last}" value="0" step="1" aria-label="frame">
-<span id="counter">Frame 0 of {last}</span>
-<span style="color:#777">(arrow keys work too)</span>
-</div>
-{legend}
-{frames}
-<script>{_JS}</script>
-</body></html>
-"""
+    parts = {"title": html.escape(rname), "css": _template("animate.css"), "last": str(last), "legend": legend,
+             "frames": frames, "svg": svg, "data": _json_for_script(data), "panzoom": _template("panzoom.js"),
+             "js": _template("animate.js")}
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], _template("animate.html"))

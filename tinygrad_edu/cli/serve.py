@@ -7,6 +7,7 @@ optional extra `web`: pip install "tinygrad-edu[web]". Press Ctrl+C to stop.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from . import UsageError
 
@@ -26,9 +27,11 @@ def make_server(host: str, port: int, app=None, quiet: bool = False):
     from werkzeug.serving import make_server as _make
 
     class Handler(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs) -> None:
-            if not quiet:
-                super().log_request(*args, **kwargs)
+        def log_request(self, code: Any = "-", size: Any = "-") -> None:
+            # the pages poll running jobs every few hundred ms: successful polls are not news
+            poll = self.command == "GET" and self.path.startswith(("/api/train/", "/api/cnn/"))
+            if not quiet and not (poll and str(code) == "200"):
+                super().log_request(code, size)
 
     if app is None:
         from viz.web import create_app

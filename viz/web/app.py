@@ -1,5 +1,5 @@
-"""The web playground's Flask app: three pages (graph lab, training lab, optimizer race) and the
-JSON API under /api/ behind them.
+"""The web playground's Flask app: four pages (graph lab, training lab, CNN lab, optimizer race)
+and the JSON API under /api/ behind them.
 
     from viz.web import create_app
     app = create_app()            # then `tinygrad-edu serve` runs it on http://127.0.0.1:8000
@@ -9,24 +9,36 @@ API (every POST takes and every answer is JSON; bad input gets 400 and {"error":
     GET  /api/health                   version, whether Graphviz's `dot` is installed
     POST /api/graph                    {expr, values, rankdir?, color_by_grad?} -> svg, output, grads
     POST /api/graph/check              {expr, values} -> analytic vs numeric gradient per variable
-    GET  /graph/steps?expr=..&vars=x=2;w=-3   the animate_backward page (shown in an iframe)
+    GET  /graph/steps?expr=..&vars=x=2;w=-3&t=TOKEN   the step-through page (shown in an iframe)
     POST /api/train                    training settings -> {id}; the run starts in the background
     GET  /api/train/<id>?since=N       status, epochs from N on, decision boundary, layer diagnostics
     POST /api/train/<id>/stop          stop the run (the results stay)
-    POST /api/train/<id>/reset         stop it and forget it
+    POST /api/train/<id>/reset         stop it and forget it (also for CNN runs)
+    POST /api/cnn                      {channels, epochs, lr, ...} -> {id}: train the digits CNN
+    GET  /api/cnn/<id>?since=N         status, epochs, kernels, the test digits
+    POST /api/cnn/<id>/inspect         {index} -> feature maps, pooling, gradients of one digit
     GET  /api/race/options             test functions, optimizers, default learning rates
     POST /api/race                     {fn, optimizers: [{name, lr}], steps} -> contour grid and paths
+
+Graphviz runs are bounded (viz.render): RENDER_TIMEOUT seconds each (then `dot` is killed, and
+also as soon as the client disconnects), MAX_RENDERS at once, a byte-bounded cache of drawings
+and of step-through pages.
 """
 
 from __future__ import annotations
 
+import select
 import shutil
+import socket
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from . import graph_lab, race, security, training
+from viz.render import ByteCache, RenderBusy, RenderCancelled, Renderer, RenderError, RenderTimeout
+
+from . import cnn, graph_lab, jobs, race, security
 from .validate import ApiError, body
 
 __all__ = ["create_app", "DEFAULT_CONFIG"]
@@ -38,6 +50,11 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "MAX_JOBS": 8,                    # training runs kept (finished ones are forgotten first)
     "JOB_TIME_BUDGET": 120.0,         # seconds; a run over it is stopped
     "ALLOWED_HOSTS": set(),           # extra Host names besides the loopback ones
+    "MAX_RENDERS": 2,                 # Graphviz processes at once
+    "RENDER_TIMEOUT": 8.0,            # seconds per Graphviz run, then it is killed
+    "RENDER_QUEUE_TIMEOUT": 6.0,      # seconds a request waits for a free render slot, then 503
+    "RENDER_CACHE_BYTES": 8 * 2**20,  # drawn SVGs kept
+    "STEPS_CACHE_BYTES": 8 * 2**20,   # step-through pages kept
     "JSON_SORT_KEYS": False,
 }
 
@@ -50,13 +67,57 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.debug = False  # never the interactive debugger: it executes code typed in the browser
     app.json.sort_keys = False
     security.install(app)
-    jobs = training.JobManager(app.config["MAX_RUNNING_JOBS"], app.config["MAX_JOBS"],
-                               float(app.config["JOB_TIME_BUDGET"]))
-    app.extensions["tinygrad_edu_jobs"] = jobs
+    manager = jobs.JobManager(app.config["MAX_RUNNING_JOBS"], app.config["MAX_JOBS"],
+                              float(app.config["JOB_TIME_BUDGET"]))
+    app.extensions["tinygrad_edu_jobs"] = manager
+    app.extensions["tinygrad_edu_renderer"] = Renderer(app.config["MAX_RENDERS"], app.config["RENDER_CACHE_BYTES"],
+                                                       app.config["RENDER_QUEUE_TIMEOUT"])
+    app.extensions["tinygrad_edu_steps"] = ByteCache(app.config["STEPS_CACHE_BYTES"])
     _register_errors(app)
     _register_pages(app)
-    _register_api(app, jobs)
+    _register_api(app, manager)
     return app
+
+
+def _client_gone(environ: dict) -> Callable[[], bool]:
+    """A check that is true once the client has closed its connection (so work for it can stop).
+    Uses the server's socket (Werkzeug puts it in the environ); without one, never true."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        return lambda: False
+
+    def gone() -> bool:
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+            return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
+    return gone
+
+
+def renderer_for(app: Flask) -> Callable[[str], str]:
+    """render(dot_text) -> svg for this request: bounded, cancelled when the client leaves, and
+    with Graphviz's failures as ApiErrors (503 busy or missing, 400 too costly to lay out)."""
+    from viz.graph import GraphvizNotFound
+
+    r: Renderer = app.extensions["tinygrad_edu_renderer"]
+    timeout = float(app.config["RENDER_TIMEOUT"])
+    cancelled = _client_gone(request.environ)
+
+    def render(source: str) -> str:
+        try:
+            return r.render(source, "svg", timeout, cancelled).decode("utf-8")
+        except GraphvizNotFound as e:
+            raise ApiError(str(e), status=503) from None
+        except RenderBusy as e:
+            raise ApiError(str(e), status=503) from None
+        except RenderTimeout as e:
+            raise ApiError(str(e), status=400) from None
+        except RenderCancelled as e:
+            raise ApiError(str(e), status=400) from None
+        except RenderError as e:
+            raise ApiError(str(e), status=500) from None
+    return render
 
 
 def _error(message: str, status: int):
@@ -95,24 +156,29 @@ def _register_pages(app: Flask) -> None:
 
     @app.get("/graph")
     def graph_page():
-        return render_template("graph.html", active="graph", limits=graph_lab.LIMITS)
+        return render_template("graph.html", active="graph", limits=graph_lab.LIMITS,
+                               token=security.page_token(app))
 
     @app.get("/train")
     def train_page():
-        return render_template("train.html", active="train", limits=training.LIMITS,
-                               datasets=training.DATASETS, activations=training.ACTIVATIONS,
-                               inits=training.INITS, optimizers=training.OPTIMIZERS,
-                               defaults=training.TrainConfig())
+        return render_template("train.html", active="train", limits=jobs.LIMITS,
+                               datasets=jobs.DATASETS, activations=jobs.ACTIVATIONS, features=jobs.FEATURES,
+                               inits=jobs.INITS, optimizers=jobs.optimizer_names(), defaults=jobs.TrainConfig(),
+                               knobs={n: [o["knob"], o["knob_default"]]
+                                      for n, o in race.options()["optimizers"].items()})
+
+    @app.get("/cnn")
+    def cnn_page():
+        return render_template("cnn.html", active="cnn", limits=cnn.LIMITS, defaults=cnn.CnnConfig())
 
     @app.get("/race")
     def race_page():
-        return render_template("race.html", active="race", functions=race.FUNCTIONS,
-                               optimizers=race.OPTIMIZERS, default_lr=race.DEFAULT_LR,
-                               max_steps=race.MAX_STEPS)
+        return render_template("race.html", active="race", options=race.options())
 
     @app.get("/graph/steps")
     def steps_page():
-        page = graph_lab.steps_page(graph_lab.parse_query(request.args))
+        page = graph_lab.steps_page(graph_lab.parse_query(request.args), renderer_for(app),
+                                    app.extensions["tinygrad_edu_steps"])
         resp = app.response_class(page, mimetype="text/html")
         # The page is animate_backward's self-contained file (inline script and style). It is
         # shown in a sandboxed iframe of our own page and may load nothing from anywhere.
@@ -122,8 +188,16 @@ def _register_pages(app: Flask) -> None:
         resp.headers["X-Frame-Options"] = "SAMEORIGIN"
         return resp
 
+    @app.get("/assets/panzoom.js")
+    def panzoom_js():
+        # one pan/zoom script for the step-through page and the graph card (viz/templates/)
+        from importlib import resources
 
-def _register_api(app: Flask, jobs: training.JobManager) -> None:
+        text = resources.files("viz").joinpath("templates", "panzoom.js").read_text(encoding="utf-8")
+        return app.response_class(text, mimetype="text/javascript")
+
+
+def _register_api(app: Flask, manager: jobs.JobManager) -> None:
     @app.get("/api/health")
     def health():
         from tinygrad_edu import __version__
@@ -132,7 +206,7 @@ def _register_api(app: Flask, jobs: training.JobManager) -> None:
 
     @app.post("/api/graph")
     def graph():
-        return jsonify(graph_lab.graph_answer(body(request)))
+        return jsonify(graph_lab.graph_answer(body(request), renderer_for(app)))
 
     @app.post("/api/graph/check")
     def graph_check():
@@ -140,30 +214,48 @@ def _register_api(app: Flask, jobs: training.JobManager) -> None:
 
     @app.post("/api/train")
     def train_start():
-        config = training.parse_config(body(request))
-        job = jobs.start(config)
+        config = jobs.parse_config(body(request))
+        job = manager.start(config)
         return jsonify(id=job.id, status=job.status), 202
 
     @app.get("/api/train/<job_id>")
     def train_status(job_id: str):
         since = _int_arg(request.args.get("since", "0"))
-        return jsonify(jobs.get(job_id).snapshot(since))
+        return jsonify(manager.get(job_id).snapshot(since))
 
     @app.post("/api/train/<job_id>/stop")
     def train_stop(job_id: str):
-        job = jobs.get(job_id)
+        job = manager.get(job_id)
         job.stop()
         return jsonify(id=job.id, status="stopping" if job.running else job.status)
 
     @app.post("/api/train/<job_id>/reset")
     def train_reset(job_id: str):
-        jobs.remove(job_id)
+        manager.remove(job_id)
         return jsonify(id=job_id, status="reset")
+
+    @app.post("/api/cnn")
+    def cnn_start():
+        job = manager.start(cnn.parse_config(body(request)), cnn.CnnJob)
+        return jsonify(id=job.id, status=job.status), 202
+
+    @app.get("/api/cnn/<job_id>")
+    def cnn_status(job_id: str):
+        return jsonify(_cnn_job(job_id).snapshot(_int_arg(request.args.get("since", "0"))))
+
+    @app.post("/api/cnn/<job_id>/inspect")
+    def cnn_inspect(job_id: str):
+        return jsonify(cnn.inspect(_cnn_job(job_id), body(request)))
+
+    def _cnn_job(job_id: str) -> cnn.CnnJob:
+        job = manager.get(job_id)
+        if not isinstance(job, cnn.CnnJob):
+            raise ApiError("no such CNN run", status=404)
+        return job
 
     @app.get("/api/race/options")
     def race_options():
-        return jsonify(functions=race.FUNCTIONS, optimizers=race.OPTIMIZERS, default_lr=race.DEFAULT_LR,
-                       max_steps=race.MAX_STEPS)
+        return jsonify(race.options())
 
     @app.post("/api/race")
     def race_run():

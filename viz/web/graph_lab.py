@@ -1,30 +1,37 @@
 """The graph lab: an expression and its variables' values in, the drawn graph with gradients out.
 
-The expression is parsed by the same whitelist parser as `tinygrad-edu graph`
-(`tinygrad_edu.expr.parse_expression`: Python's `ast`, never `eval`), which already bounds the
-text length, the number of terms and constant exponents. On top of that the web side bounds the
-number of variables, their values and the size of the built graph.
+The expression is parsed by the engine's whitelist parser (`tinygrad_edu.expr.parse_expression`:
+Python's `ast`, never `eval`), which bounds the text length, the number of terms and constant
+exponents. On top of that the web side bounds the number of variables, their values and the size
+of the built graph, and every drawing goes through a `render(dot_text) -> svg` callable that the
+app bounds in time and concurrency (`viz.render`).
+
+Every node has one name in every view: its expression text (`naming.label_nodes`), the output
+is L. Variables are listed in the order the request gives them (the order they appear in the text).
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import os
-import tempfile
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from .naming import label_nodes
+from .nonfinite import explain_nonfinite
 from .validate import ApiError, finite, get_bool, get_choice, get_str
 
-__all__ = ["parse_request", "build", "graph_answer", "check_answer", "steps_page", "LIMITS"]
+__all__ = ["parse_request", "build", "graph_answer", "check_answer", "steps_page", "parse_query", "LIMITS"]
+
+Render = Callable[[str], str]
 
 LIMITS = {
     "expr_length": 300,   # characters (the parser itself allows 500; a page needs less)
     "variables": 12,
     "value": 1e6,         # |variable value|
     "graph_nodes": 300,   # Values in the built graph
+    "steps_ops": 120,     # ops in a step-through page
 }
 
 
@@ -56,7 +63,8 @@ def build(expr: str, values: dict[str, Any]) -> Any:
     from tinygrad_edu.expr import ExpressionError, parse_expression
 
     try:
-        root = parse_expression(expr, values)
+        with np.errstate(all="ignore"):
+            root = parse_expression(expr, values)
     except ExpressionError as e:
         raise ApiError(str(e)) from None
     except (ValueError, TypeError, ArithmeticError) as e:  # e.g. an op refusing its input
@@ -67,61 +75,71 @@ def build(expr: str, values: dict[str, Any]) -> Any:
     return root
 
 
-def _used_leaves(root: Any) -> dict[str, Any]:
-    """{name: leaf Value} for the variables the graph really uses, in order of appearance."""
+def _used_leaves(root: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """{name: leaf Value} for the variables the graph really uses, in the request's order."""
     from tinygrad_edu import topological_order
 
-    return {v.label: v for v in topological_order(root) if v.requires_grad and v._ctx is None and v.label}
+    found = {v.label: v for v in topological_order(root) if v.is_leaf and v.requires_grad and v.label}
+    return {name: found[name] for name in values if name in found}
 
 
-def graph_answer(d: dict) -> dict:
+def _forward_backward(expr: str, values: dict[str, float]) -> tuple[Any, dict[str, Any]]:
+    """Build, name every node, run backward; (root, used leaves)."""
+    root = build(expr, values)
+    if not root.label:
+        root.label = "L"  # what we differentiate, as in dL/dx
+    label_nodes(root)
+    if root.requires_grad:
+        with np.errstate(all="ignore"):
+            root.backward()
+    return root, _used_leaves(root, values)
+
+
+def graph_answer(d: dict, render: Render) -> dict:
     """POST /api/graph: forward, backward, the SVG and every variable's gradient."""
-    from viz.graph import GraphvizNotFound, draw_graph, render_svg
+    from viz.graph import draw_graph
 
     expr, values = parse_request(d)
     rankdir = get_choice(d, "rankdir", ("LR", "TB"), "LR")
     color = get_bool(d, "color_by_grad", False)
-    with np.errstate(all="ignore"):
-        root = build(expr, values)
-        if not root.label:
-            root.label = "L"  # as in the step-through page and the usual dL/dx notation
-        if root.requires_grad:
-            root.backward()
-    leaves = _used_leaves(root)
-    try:
-        svg = render_svg(draw_graph(root, rankdir=rankdir, color_by="grad" if color else None))
-    except GraphvizNotFound as e:
-        raise ApiError(str(e), status=503) from None
+    root, leaves = _forward_backward(expr, values)
+    svg = render(draw_graph(root, rankdir=rankdir, color_by="grad" if color else None).source)
     svg = svg[svg.find("<svg"):]  # inline-able: no XML prolog or doctype
     return {"expr": expr, "output": {"name": root.label, "data": finite(root.item())},
             "grads": {name: finite(v.grad.item()) for name, v in leaves.items()},
-            "missing": sorted(set(values) - set(leaves)), "svg": svg}
+            "order": list(leaves), "missing": [n for n in values if n not in leaves],
+            "note": explain_nonfinite(root), "svg": svg}
+
+
+def _report(expr: str, values: dict[str, float], names: list[str]) -> list:
+    """The engine's per-input gradcheck report for the expression as a function of `names`."""
+    import tinygrad_edu
+    from tinygrad_edu import Value
+    from tinygrad_edu.expr import parse_expression
+
+    report = getattr(tinygrad_edu, "gradcheck_report", None)
+    if report is None:
+        from tinygrad_edu.gradcheck import gradcheck_report as report
+    inputs = [Value(values[n], label=n) for n in names]
+    with np.errstate(all="ignore"):
+        return report(lambda *vs: parse_expression(expr, {**values, **dict(zip(names, vs))}), *inputs)
 
 
 def check_answer(d: dict) -> dict:
-    """POST /api/graph/check: analytic gradient vs central differences for every variable."""
-    from tinygrad_edu import Value, numerical_grad
-    from tinygrad_edu.expr import parse_expression
-
+    """POST /api/graph/check: analytic gradient vs central differences for every variable, judged
+    by the engine's gradcheck report (PyTorch's rule |analytic - numeric| <= atol + rtol |numeric|)."""
     expr, values = parse_request(d)
-    with np.errstate(all="ignore"):
-        root = build(expr, values)
-        leaves = _used_leaves(root)
-        if not leaves:
-            raise ApiError("the expression uses no variable: nothing to differentiate")
-        root.backward()
-        names = list(leaves)
-        inputs = [Value(values[n], label=n) for n in names]
-        numeric = numerical_grad(lambda *vs: parse_expression(expr, {**values, **dict(zip(names, vs))}), *inputs)
+    root, leaves = _forward_backward(expr, values)
+    if not leaves:
+        raise ApiError("the expression uses no variable: nothing to differentiate")
+    names = list(leaves)
     rows = []
-    for name, num in zip(names, numeric):
-        a, n = float(leaves[name].grad.item()), float(np.asarray(num).item())
-        err = abs(a - n)
-        ok = bool(err <= 1e-5 + 1e-3 * abs(n))  # gradcheck's rule (PyTorch's atol, rtol)
+    for name, r in zip(names, _report(expr, values, names)):
+        a, n = float(np.asarray(r.analytic).item()), float(np.asarray(r.numeric).item())
         rows.append({"name": name, "value": values[name], "analytic": finite(a), "numeric": finite(n),
-                     "abs_error": finite(err), "ok": ok})
+                     "abs_error": finite(float(np.asarray(r.abs_err).item())), "ok": bool(r.passed)})
     return {"expr": expr, "rows": rows, "ok": all(r["ok"] for r in rows), "eps": 1e-6,
-            "rule": "|analytic - numeric| <= 1e-5 + 1e-3 * |numeric|"}
+            "rule": "|analytic - numeric| <= 1e-5 + 1e-3 * |numeric|", "note": explain_nonfinite(root)}
 
 
 def parse_query(args: Any) -> dict:
@@ -139,32 +157,31 @@ def parse_query(args: Any) -> dict:
     return {"expr": args.get("expr", ""), "values": values}
 
 
-def steps_page(d: dict) -> str:
-    """The `animate_backward` page (self-contained HTML) for the expression."""
+def steps_page(d: dict, render: Render, cache: Any = None) -> str:
+    """The step-through page (self-contained HTML) for the expression; `cache` (a
+    viz.render.ByteCache) keeps recent pages so the page's check-then-load costs one build."""
+    from viz.animate import backward_page
+
     expr, values = parse_request(d)
-    return _steps_html(expr, tuple(values.items()))
-
-
-@functools.lru_cache(maxsize=16)  # the page first fetches to show errors, then loads it in an iframe
-def _steps_html(expr: str, items: tuple) -> str:
-    from viz.animate import animate_backward
-    from viz.graph import GraphvizNotFound
-
-    values = dict(items)
+    key = (expr, tuple(values.items()))
+    page = cache.get(key) if cache is not None else None
+    if page is not None:
+        return page
+    root, _ = _forward_backward(expr, values)
+    if not root.requires_grad:
+        raise ApiError("the expression uses no variable: there is no backward pass to show")
+    n_ops = sum(not v.is_leaf for v in _nodes(root))
+    if n_ops > LIMITS["steps_ops"]:
+        raise ApiError(f"the graph has {n_ops} ops; the step-through shows at most {LIMITS['steps_ops']} "
+                       "(the graph card above draws it whole)")
     with np.errstate(all="ignore"):
-        root = build(expr, values)
-        if not root.requires_grad:
-            raise ApiError("the expression uses no variable: there is no backward pass to show")
-        # animate_backward writes a file; a private temporary one, never a path from the request
-        fd, path = tempfile.mkstemp(suffix=".html", prefix="tinygrad_edu_steps_")
-        os.close(fd)
-        try:
-            animate_backward(root, path)
-            with open(path, encoding="utf-8") as f:
-                return f.read()
-        except GraphvizNotFound as e:
-            raise ApiError(str(e), status=503) from None
-        except ValueError as e:  # too many ops to animate
-            raise ApiError(str(e)) from None
-        finally:
-            os.unlink(path)
+        page = backward_page(root, render=render)
+    if cache is not None:
+        cache.put(key, page)
+    return page
+
+
+def _nodes(root: Any) -> list:
+    from tinygrad_edu import topological_order
+
+    return topological_order(root)

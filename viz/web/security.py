@@ -10,21 +10,29 @@ Two attacks matter for a local server:
   whose Origin is not ours or whose Sec-Fetch-Site is "cross-site"/"same-site". The API also
   accepts only `application/json` bodies, which a cross-site form cannot send.
 
+Expensive GETs (pages that run Graphviz, e.g. /graph/steps) are treated like POSTs: a
+cross-site `<img src=http://127.0.0.1:8000/graph/steps?...>` carries `Sec-Fetch-Site:
+cross-site` and is refused, and because older browsers send no Sec-Fetch headers on an `<img>`,
+such pages also need the app's page token (`t=`), which only our own pages know (another site
+cannot read them).
+
 Plus the usual headers: a strict Content-Security-Policy (scripts from our own origin only,
 nothing from the internet), no framing by other sites, no MIME sniffing, no referrer.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
-__all__ = ["LOOPBACK_HOSTS", "host_name", "install"]
+__all__ = ["LOOPBACK_HOSTS", "EXPENSIVE_GETS", "host_name", "install", "page_token"]
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+EXPENSIVE_GETS = ("/graph/steps",)  # GET pages whose answer costs a Graphviz run
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -62,8 +70,13 @@ def check_request() -> Response | None:
     if not _allowed(app, name):
         return _refusal(f"refused: Host '{name[:60]}' is not this computer. The playground answers only "
                         "http://127.0.0.1 or http://localhost (protection against DNS rebinding)")
-    if request.method in SAFE_METHODS:
+    expensive = request.path.startswith(EXPENSIVE_GETS)
+    if request.method in SAFE_METHODS and not expensive:
         return None
+    if expensive and not secrets.compare_digest(request.args.get("t", "").encode("utf-8", "replace"),
+                                                page_token(app).encode()):
+        return _refusal("refused: this page is opened from the playground's own graph lab (missing or "
+                        "wrong page token)")
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site not in ("same-origin", "none"):
         return _refusal(f"refused: cross-origin request (Sec-Fetch-Site: {site[:30]})")
@@ -74,6 +87,11 @@ def check_request() -> Response | None:
         if origin == "null" or parts.netloc.lower() != (request.host or "").lower():
             return _refusal(f"refused: cross-origin request from {origin[:80]}")
     return None
+
+
+def page_token(app: Flask) -> str:
+    """The app's secret for expensive GETs (random per app, so per server run)."""
+    return app.config["PAGE_TOKEN"]
 
 
 def add_headers(resp: Response) -> Response:
@@ -91,6 +109,7 @@ def add_headers(resp: Response) -> Response:
 def install(app: Flask, extra_hosts: Any = ()) -> None:
     """Register the checks and headers on `app`."""
     app.config.setdefault("ALLOWED_HOSTS", set())
+    app.config.setdefault("PAGE_TOKEN", secrets.token_urlsafe(16))
     app.config["ALLOWED_HOSTS"] = {host_name(h) for h in (*app.config["ALLOWED_HOSTS"], *extra_hosts)}
     app.before_request(check_request)
     app.after_request(add_headers)

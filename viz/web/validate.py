@@ -7,10 +7,11 @@ page can show them to a student as they are.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
-__all__ = ["ApiError", "body", "get_int", "get_float", "get_bool", "get_choice", "get_str",
+__all__ = ["ApiError", "body", "parse_json", "get_int", "get_float", "get_bool", "get_choice", "get_str",
            "get_int_list", "get_str_list", "finite"]
 
 _MISSING = object()
@@ -25,12 +26,33 @@ class ApiError(ValueError):
         self.status = status
 
 
+def _parse_int(text: str) -> int | float:
+    """JSON integers beyond 18 digits become floats (inf when too large for one), so a number
+    too large for a float is refused by the field's check with a 400, never an OverflowError."""
+    return int(text) if len(text.lstrip("-")) <= 18 else float(text)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ApiError(f"{name} is not a JSON number: send finite numbers only")
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """JSON text -> Python, with every failure an ApiError (400): malformed text, NaN/Infinity,
+    nesting deeper than Python's recursion limit (a RecursionError otherwise)."""
+    try:
+        return json.loads(raw, parse_int=_parse_int, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ApiError("the JSON is nested too deeply") from None
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, int digit limits
+        raise ApiError(f"malformed JSON: {str(e)[:80]}") from None
+
+
 def body(request: Any) -> dict[str, Any]:
     """The request's JSON object. Refuses other content types (a cross-site form cannot send
     application/json without a CORS preflight, which we never grant) and non-object JSON."""
     if not request.is_json:
         raise ApiError("send a JSON object with Content-Type: application/json")
-    data = request.get_json(silent=True)
+    data = parse_json(request.get_data(cache=True))
     if not isinstance(data, dict):
         raise ApiError("the request body must be a JSON object, e.g. {\"expr\": \"x*y\"}")
     return data

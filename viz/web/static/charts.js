@@ -3,12 +3,24 @@
 
 /**
  * series: [{name, color, points: [[x, y], ...], dash: bool}]
- * opts: {ylog, yMin, yMax, xMin, xMax, xLabel, yFormat(y) -> string}
+ * opts: {ylog, yMin, yMax, xMin, xMax, xLabel, yFormat(y) -> string, marker: x of a vertical line}
+ * The legend is a row (or rows) above the plot, never over the curves.
  */
 function lineChart(canvas, series, opts) {
   opts = opts || {};
   const [ctx, W, H] = fitCanvas(canvas);
-  const m = { l: 62, r: 14, t: 14, b: 38 };
+  ctx.font = "13px sans-serif";
+  // legend rows above the plot: lay the entries out first to know how much room they take
+  const items = [];
+  let lxPos = 62, lrow = 0;
+  for (const s of series) {
+    const w = ctx.measureText(s.name).width + 42;
+    if (lxPos + w > W - 8 && lxPos > 62) { lrow++; lxPos = 62; }
+    items.push({ s: s, x: lxPos, row: lrow });
+    lxPos += w;
+  }
+  const legendH = series.length ? (lrow + 1) * 18 + 4 : 0;
+  const m = { l: 62, r: 14, t: 10 + legendH, b: 38 };
   const pw = W - m.l - m.r, ph = H - m.t - m.b;
   const tr = opts.ylog ? (y) => Math.log10(y) : (y) => y;
   const all = [];
@@ -85,18 +97,18 @@ function lineChart(canvas, series, opts) {
   ctx.restore();
   ctx.setLineDash([]);
 
-  // legend, top right inside the plot
-  ctx.font = "13px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "middle";
-  let ly = opts.legendBottom ? m.t + ph - series.length * 18 - 3 : m.t + 12;
-  const lw = Math.max(...series.map((s) => ctx.measureText(s.name).width)) + 40;
-  const lx = opts.legendLeft ? m.l + 10 : m.l + pw - lw - 6;
-  ctx.fillStyle = "rgba(255,255,255,0.85)";
-  ctx.fillRect(lx - 6, ly - 9, lw + 6, series.length * 18 + 6);
-  for (const s of series) {
-    ctx.strokeStyle = s.color; ctx.lineWidth = 2.5; ctx.setLineDash(s.dash ? [5, 3] : []);
-    ctx.beginPath(); ctx.moveTo(lx, ly); ctx.lineTo(lx + 24, ly); ctx.stroke();
+  if (opts.marker !== undefined && opts.marker >= x0 && opts.marker <= x1) {
+    ctx.strokeStyle = "#5f6b7a"; ctx.lineWidth = 1; ctx.setLineDash([3, 3]);
+    ctx.beginPath(); ctx.moveTo(X(opts.marker), m.t); ctx.lineTo(X(opts.marker), m.t + ph); ctx.stroke();
     ctx.setLineDash([]);
-    ctx.fillStyle = "#1d2633"; ctx.fillText(s.name, lx + 30, ly);
-    ly += 18;
+  }
+  // legend: the rows above the plot
+  ctx.font = "13px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+  for (const it of items) {
+    const ly = 10 + it.row * 18 + 6;
+    ctx.strokeStyle = it.s.color; ctx.lineWidth = 2.5; ctx.setLineDash(it.s.dash ? [5, 3] : []);
+    ctx.beginPath(); ctx.moveTo(it.x, ly); ctx.lineTo(it.x + 24, ly); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = "#1d2633"; ctx.fillText(it.s.name, it.x + 30, ly);
   }
 }
