@@ -127,3 +127,26 @@ def test_public_names_importable_from_nn():
                  "History", "EarlyStopping", "LearningRateScheduler", "GradientClipping", "init", "data", "text",
                  "scalar", "diagnostics"]:
         assert hasattr(nn, name), name
+
+
+def test_optim_source_imports_neither_nn_nor_viz():
+    for path in sorted((ROOT / "optim").rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] if node.level == 0 else []
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in {"numpy", "tinygrad_edu", "__future__"} or top in sys.stdlib_module_names, (
+                    f"{path.relative_to(ROOT)} imports {name}")
+
+
+def test_importing_optim_loads_neither_nn_nor_viz():
+    code = ("import sys, optim, optim.lr_scheduler, optim.testfns; "
+            "bad = [m for m in ('nn', 'viz') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
