@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN = {"tinygrad_edu": {"nn", "optim", "viz"}, "nn": {"optim", "viz"}, "optim": {"nn", "viz"}}
+FORBIDDEN = {"tinygrad_edu": {"nn", "optim", "viz", "exercises"}, "nn": {"optim", "viz", "exercises"},
+             "optim": {"nn", "viz", "exercises"}, "viz": {"exercises"}}  # exercises sits on top, like viz
 DISPLAY_HOOK = "_repr_mimebundle_"
 
 
