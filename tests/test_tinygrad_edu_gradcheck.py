@@ -64,7 +64,7 @@ def test_numerical_grad():
 
 def test_anomaly_names_op_and_source_line_forward():
     x = Value(np.array([1.0, -1.0]))
-    with detect_anomaly(), pytest.raises(AnomalyError, match=r"log.*forward.*test_gradcheck_anomaly.py:\d+.*\.log\(\)"):
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"log.*forward.*test_tinygrad_edu_gradcheck.py:\d+.*\.log\(\)"):
         with np.errstate(invalid="ignore"):
             x.log()
 
@@ -74,7 +74,7 @@ def test_anomaly_backward_gradient():
     with detect_anomaly():
         y = x.sqrt()  # forward fine; d sqrt/dx at 0 is inf
         with np.errstate(divide="ignore", invalid="ignore"), pytest.raises(
-                AnomalyError, match=r"pow backward.*input 0.*test_gradcheck_anomaly.py:\d+"):
+                AnomalyError, match=r"pow backward.*input 0.*test_tinygrad_edu_gradcheck.py:\d+"):
             y.sum().backward()
     assert not x.grad.any()  # the failed pass committed nothing
 
