@@ -54,6 +54,11 @@ def _nn_ops() -> dict[str, Maker]:
         "max_pool_tiled": lambda g: [("max_pool2d 2x2 (tiles)", lambda x: F.max_pool2d(x, 2), [_r(g, 2, 2, 4, 4)])],
         "avg_pool": lambda g: [("avg_pool2d 2x2 padding 1", lambda x: F.avg_pool2d(x, 2, padding=1),
                                 [_r(g, 1, 2, 4, 4)])],
+        "gru_sequence": lambda g: [(f"gru_sequence{' reverse' if rev else ''}",
+                                    lambda x, h, wi, wh, bi, bh, rev=rev: F.rnn.GRUSequenceFn.apply(
+                                        x, h, wi, wh, bi, bh, reverse=rev),
+                                    [_r(g, 3, 2, 2), _r(g, 2, 3), _r(g, 9, 2), _r(g, 9, 3), _r(g, 9), _r(g, 9)])
+                                   for rev in (False, True)],
         "dot": lambda g: [("scalar dot (w . x + b)", lambda *v: scalar.Dot.apply(*v),
                            [_r(g), _r(g), _r(g), _r(g), _r(g)])],
     }

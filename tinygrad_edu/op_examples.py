@@ -6,8 +6,12 @@
    `(label, fn, inputs)` tuples) defined on the class: the one place to put them for a new op;
 2. the table `EXAMPLES`, keyed by op name, for the ops written before that attribute existed
    (the engine's below; `nn.op_examples` registers nn's);
-3. generic inputs: as many arrays of shape (3, 4) with entries in [0.5, 1.5] as `forward` takes
-   positional inputs (positive and away from 0, so log, sqrt and kinks at 0 are safe).
+3. generic inputs: as many arrays of shape (3, 4) as `forward` takes positional inputs, with
+   entries in [0.5, 1.5] (positive and away from 0: log, sqrt and kinks at 0 are safe), or in the
+   next of GENERIC_RANGES where that gives a NaN (asin, acosh).
+
+An op with none of these (its forward needs options, like einsum's equation) is listed as
+"no example": it is not a failure, but the op should get an `examples` attribute.
 
 An example is `Example(label, fn, inputs)`: `fn(*Values) -> Value` must use the op (`check_op`
 verifies that it appears in the graph), `inputs` are the float64 arrays to differentiate.
@@ -29,7 +33,7 @@ from .gradcheck import gradcheck_report
 from .value import Value, topological_order
 
 __all__ = ["Example", "EXAMPLES", "COMPOSITES", "examples_for", "generic_examples", "check_op", "check_example",
-           "covering_subclasses", "register_examples", "normal", "positive", "away"]
+           "covering_subclasses", "register_examples", "normal", "positive", "away", "GENERIC_RANGES"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,8 @@ def _engine() -> dict[str, Maker]:
                               ("getitem repeated idx", lambda a: a[idx], [normal(g, 3, 4)])],
         "index_put": lambda g: [("index_put accumulate", lambda a, v: _index_put(a, (idx,), v, True),
                                  [normal(g, 3, 4), normal(g, 4, 4)])],
+        "einsum": lambda g: [("einsum ij,jk->ik", lambda a, b: _op("einsum").apply(a, b, equation="ij,jk->ik"),
+                              [normal(g, 3, 4), normal(g, 4, 2)])],
         "concat": lambda g: [("concat", lambda a, b: concat([a, b], axis=1), [normal(g, 3, 2), normal(g, 3, 4)]),
                              ("stack", lambda a, b: stack([a, b], axis=0), [normal(g, 3, 4), normal(g, 3, 4)])],
     }
@@ -164,13 +170,25 @@ def _arity(cls: type[Function]) -> int:
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in params)
 
 
+GENERIC_RANGES = ((0.5, 1.5), (0.2, 0.8), (1.2, 2.0), (-0.8, -0.2))
+"""Where generic inputs are drawn from, in order: the first range on which the op's output is
+finite is used (so asin gets (0.2, 0.8) and acosh (1.2, 2.0))."""
+
+
 def generic_examples(cls: type[Function], rng: np.random.Generator) -> list[Example]:
-    """One example with `_arity(cls)` inputs of shape (3, 4) in [0.5, 1.5] and no options."""
+    """One example with `_arity(cls)` inputs of shape (3, 4) and no options, drawn from the first
+    of GENERIC_RANGES where the op's output is finite (none: no example)."""
     n = _arity(cls)
     if n == 0:
         return []
-    return [Example(f"{cls.name} (generic inputs)", lambda *xs: cls.apply(*xs),
-                    tuple(rng.uniform(0.5, 1.5, (3, 4)) for _ in range(n)))]
+    fn = lambda *xs: cls.apply(*xs)  # noqa: E731
+    for lo, hi in GENERIC_RANGES:
+        inputs = tuple(rng.uniform(lo, hi, (3, 4)) for _ in range(n))
+        with np.errstate(all="ignore"):
+            out = fn(*[Value(x, requires_grad=False) for x in inputs])
+        if np.all(np.isfinite(out.data)):
+            return [Example(f"{cls.name} (generic inputs in [{lo:g}, {hi:g}])", fn, inputs)]
+    return []
 
 
 def examples_for(cls: type[Function], rng: np.random.Generator) -> tuple[list[Example], str]:
