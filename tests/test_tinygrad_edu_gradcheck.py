@@ -64,7 +64,8 @@ def test_numerical_grad():
 
 def test_anomaly_names_op_and_source_line_forward():
     x = Value(np.array([1.0, -1.0]))
-    with detect_anomaly(), pytest.raises(AnomalyError, match=r"log.*forward.*test_tinygrad_edu_gradcheck.py:\d+.*\.log\(\)"):
+    with detect_anomaly(), pytest.raises(AnomalyError,
+                                         match=r"log.*forward.*test_tinygrad_edu_gradcheck.py:\d+.*\.log\(\)"):
         with np.errstate(invalid="ignore"):
             x.log()
 
