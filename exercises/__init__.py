@@ -24,9 +24,11 @@ from . import (
     batching,
     batchnorm,
     cnn,
+    higher_order,
     initialization,
     optimizers,
     regularization,
+    rnn,
     schedules,
     tensors,
     vanishing,
@@ -35,5 +37,5 @@ from .core import CheckResult, Wrong, assert_close, check, exercise_names
 from .display import show_html
 
 __all__ = ["check", "exercise_names", "CheckResult", "Wrong", "assert_close", "show_html", "activations",
-           "autocomplete", "backprop", "batching", "batchnorm", "cnn", "initialization", "optimizers",
-           "regularization", "schedules", "tensors", "vanishing"]
+           "autocomplete", "backprop", "batching", "batchnorm", "cnn", "higher_order", "initialization", "optimizers",
+           "regularization", "rnn", "schedules", "tensors", "vanishing"]

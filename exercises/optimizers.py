@@ -42,8 +42,8 @@ def _momentum(fn: Any) -> None:
     _run(lambda p, g, b: fn(p, g, b), lambda ps: optim.SGD(ps, lr=1e-3, momentum=0.9), 1, False)
 
 
-@exercise("rmsprop_step", hint="sq = alpha * sq + (1 - alpha) * g**2, then p = p - lr * g / (sqrt(sq) + eps): "
-                              "eps goes outside the square root.")
+@exercise("rmsprop_step", hint="sq = alpha * sq + (1 - alpha) * g**2 (alpha = 0.99), then "
+                              "p = p - lr * g / (sqrt(sq) + eps): eps goes outside the square root.")
 def _rmsprop(fn: Any) -> None:
     """`rmsprop_step(p, g, sq) -> (p, sq)`: RMSprop with lr=1e-2, alpha=0.99, eps=1e-8."""
     _run(fn, lambda ps: optim.RMSprop(ps, lr=1e-2), 1, False)
