@@ -161,3 +161,27 @@ def test_state_dict_roundtrip_and_layout():
 def test_bad_input_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_fused_gru_equals_cell_loop_and_composite():
+    from nn.functional.rnn import GRUSequenceFn
+
+    fused = nn.GRU(3, 4, num_layers=2, bidirectional=True)
+    cells = nn.GRU(3, 4, num_layers=2, bidirectional=True)
+    cells.load_state_dict(fused.state_dict())
+    cells.fused = False
+    x = rng.standard_normal((6, 2, 3))
+    results = []
+    for layer in (fused, cells):
+        xv = Value(x)
+        out, hn = layer(xv)
+        ((out * out).sum() + hn.sum()).backward()
+        results.append([out.data, hn.data, xv.grad] + [p.grad for p in layer.parameters()])
+    assert out.op != "gru_sequence"
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    args = [Value(rng.standard_normal(s)) for s in ((5, 2, 3), (2, 4), (12, 3), (12, 4), (12,), (12,))]
+    y = GRUSequenceFn.apply(*args, reverse=True)
+    yc = GRUSequenceFn.composite(None, *args, reverse=True)
+    np.testing.assert_allclose(y.data, yc.data, atol=1e-12)
+    assert gradcheck(lambda *a: GRUSequenceFn.apply(*a, reverse=False), *args)

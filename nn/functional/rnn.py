@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinygrad_edu import Value
+import numpy as np
+
+from tinygrad_edu import Function, Value, stack
 
 from .linear import linear
 
-__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell", "CELLS", "GATES"]
+__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell", "CELLS", "GATES", "GRUSequenceFn"]
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "GRU": 3, "LSTM": 4}
 
@@ -73,3 +75,98 @@ def lstm_cell(x: Any, hc: tuple[Value, Value], w_ih: Value, w_hh: Value, b_ih: V
 
 
 CELLS = {"RNN_TANH": rnn_tanh_cell, "RNN_RELU": rnn_relu_cell, "GRU": gru_cell, "LSTM": lstm_cell}
+
+
+class GRUSequenceFn(Function):
+    """A whole GRU direction over a sequence as one op (the same equations as `gru_cell`, unrolled
+    in numpy): x (T, B, I), h0 (B, H) -> all hidden states (T, B, H), step t reading h_{t-1}
+    (h_{t+1} when `reverse`). The input projections of all steps are one matrix product.
+
+    Backward through time, with dh the gradient reaching h_t (from the output and from step t+1):
+        dn = dh (1 - z),  dz = dh (h_prev - n),  da_n = dn (1 - n^2),  da_z = dz z (1 - z),
+        da_r = (da_n * gh_n) r (1 - r),  dgh = [da_r, da_z, da_n * r],  dgi = [da_r, da_z, da_n],
+        dh_prev = dh z + dgh W_hh;   then dW_ih = sum_t dgi_t^T x_t, dW_hh = sum_t dgh_t^T h_prev_t,
+        db_ih = sum dgi, db_hh = sum dgh, dx_t = dgi_t W_ih  (one matrix product each, after the loop).
+    `composite` is the cell loop itself, so the two agree and second order works.
+    """
+
+    name = "gru_sequence"
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+        steps, batch = x.shape[:2]
+        hs = h0.shape[-1]
+        gi = (x.reshape(steps * batch, -1) @ w_ih.T + b_ih).reshape(steps, batch, 3 * hs)
+        w_hh_t = w_hh.T
+        dtype = np.result_type(gi, h0)
+        out = np.empty((steps, batch, hs), dtype=dtype)
+        rz_all = np.empty((steps, batch, 2 * hs), dtype=dtype)  # r | z per step
+        n_all, ghn_all = np.empty_like(out), np.empty_like(out)
+        h = h0
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            gh = h @ w_hh_t
+            gh += b_hh
+            rz = rz_all[t]
+            np.add(gi[t, :, :2 * hs], gh[:, :2 * hs], out=rz)
+            _sigmoid_(rz)
+            n = n_all[t]
+            ghn_all[t] = gh[:, 2 * hs:]
+            np.multiply(rz[:, :hs], gh[:, 2 * hs:], out=n)
+            n += gi[t, :, 2 * hs:]
+            np.tanh(n, out=n)
+            ht = out[t]
+            np.subtract(h, n, out=ht)  # h' = n + z (h - n)
+            ht *= rz[:, hs:]
+            ht += n
+            h = ht
+        self.saved = (x, h0, w_ih, w_hh, rz_all, n_all, ghn_all, out, reverse)
+        return out
+
+    def backward(self, grad):
+        x, h0, w_ih, w_hh, rz_all, n_all, ghn_all, out, reverse = self.saved
+        steps, batch, hs = n_all.shape
+        h0b = h0[None]
+        hprev_all = np.concatenate([out[1:], h0b]) if reverse else np.concatenate([h0b, out[:-1]])
+        dgi = np.empty((steps, batch, 3 * hs), dtype=grad.dtype)
+        dgh = np.empty_like(dgi)
+        carry = np.zeros((batch, hs), dtype=grad.dtype)
+        for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
+            dh = grad[t] + carry
+            r, z, n = rz_all[t, :, :hs], rz_all[t, :, hs:], n_all[t]
+            da_n = dgi[t, :, 2 * hs:]
+            np.multiply(dh, 1.0 - z, out=da_n)
+            da_n *= 1.0 - n * n
+            da_z = dgi[t, :, hs:2 * hs]
+            np.subtract(hprev_all[t], n, out=da_z)
+            da_z *= dh
+            da_z *= z * (1.0 - z)
+            da_r = dgi[t, :, :hs]
+            np.multiply(da_n, ghn_all[t], out=da_r)
+            da_r *= r * (1.0 - r)
+            dgh[t, :, :2 * hs] = dgi[t, :, :2 * hs]
+            np.multiply(da_n, r, out=dgh[t, :, 2 * hs:])
+            carry = dh * z
+            carry += dgh[t] @ w_hh
+        gi2, gh2 = dgi.reshape(steps * batch, -1), dgh.reshape(steps * batch, -1)
+        gx = (gi2 @ w_ih).reshape(x.shape) if self.needs_grad(0) else None
+        gw_ih = gi2.T @ x.reshape(steps * batch, -1) if self.needs_grad(2) else None
+        gw_hh = gh2.T @ hprev_all.reshape(steps * batch, hs) if self.needs_grad(3) else None
+        return gx, carry, gw_ih, gw_hh, gi2.sum(axis=0), gh2.sum(axis=0)
+
+    def composite(self, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+        """The cell loop: h_t = gru_cell(x_t, h_{t-1}), stacked."""
+        steps = x.shape[0]
+        hs: list = [None] * steps
+        h = h0
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            h = gru_cell(x[t], h, w_ih, w_hh, b_ih, b_hh)
+            hs[t] = h
+        return stack(hs, axis=0)
+
+
+def _sigmoid_(a: np.ndarray) -> np.ndarray:
+    """In place: a <- 1 / (1 + exp(-a)), computed without overflow as 0.5 (1 + tanh(a / 2))."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a += 1.0
+    a *= 0.5
+    return a

@@ -16,7 +16,7 @@ import numpy as np
 
 from tinygrad_edu import Value, concat, get_rng, stack
 
-from ..functional.rnn import CELLS, GATES
+from ..functional.rnn import CELLS, GATES, GRUSequenceFn
 from ..init import uniform_
 from ..module import Module
 
@@ -95,25 +95,29 @@ class _RNNBase(Module):
             x = x.transpose(1, 0, 2)
         steps, batch = np.shape(x)[:2]
         h0, c0 = self._initial_state(hx, batch, unbatched, like)
-        seq = [x[t] for t in range(steps)]  # per-step inputs (numpy slices are free)
+        seq = x  # (T, B, features): the input, then each layer's output
         h_last, c_last = [], []
         for layer in range(self.num_layers):
             outs = []
             for d, sfx in enumerate(self._suffixes()):
                 k = layer * self.num_directions + d
-                state = (h0[k], c0[k]) if self.mode == "LSTM" else h0[k]
-                hs, state = self._run(seq, state, self._weights(layer, sfx), reverse=d == 1)
-                outs.append(hs)
-                if self.mode == "LSTM":
-                    h_last.append(state[0])
-                    c_last.append(state[1])
+                weights = self._weights(layer, sfx)
+                if self.mode == "GRU" and self.fused:
+                    out_d = self._run_fused(seq, h0[k], weights, reverse=d == 1)
+                    h_last.append(out_d[0] if d == 1 else out_d[steps - 1])
                 else:
-                    h_last.append(state)
-            seq = outs[0] if len(outs) == 1 else [concat([a, b], axis=-1) for a, b in zip(*outs)]
+                    state = (h0[k], c0[k]) if self.mode == "LSTM" else h0[k]
+                    hs, state = self._run([seq[t] for t in range(steps)], state, weights, reverse=d == 1)
+                    out_d = stack(hs, axis=0)
+                    h_last.append(state[0] if self.mode == "LSTM" else state)
+                    if self.mode == "LSTM":
+                        c_last.append(state[1])
+                outs.append(out_d)
+            seq = outs[0] if len(outs) == 1 else concat(outs, axis=-1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 q = 1.0 - self.dropout
-                seq = [s * ((get_rng().random(s.shape) < q) * like.dtype.type(1.0 / q)) for s in seq]
-        out = stack(seq, axis=0)  # (T, B, D*H)
+                seq = seq * ((get_rng().random(seq.shape) < q) * like.dtype.type(1.0 / q))
+        out = seq  # (T, B, D*H)
         h_n = stack(h_last, axis=0)
         c_n = stack(c_last, axis=0) if self.mode == "LSTM" else None
         if unbatched:
@@ -122,6 +126,13 @@ class _RNNBase(Module):
         elif self.batch_first:
             out = out.transpose(1, 0, 2)
         return (out, (h_n, c_n)) if self.mode == "LSTM" else (out, h_n)
+
+    def _run_fused(self, seq: Any, h0: Value, weights: tuple, reverse: bool) -> Value:
+        """One direction as a single GRUSequenceFn op (the same equations as the cell loop)."""
+        w_ih, w_hh, b_ih, b_hh = weights
+        if b_ih is None:
+            b_ih = b_hh = Value(np.zeros(w_ih.shape[0], dtype=w_ih.dtype), requires_grad=False)
+        return GRUSequenceFn.apply(seq, h0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
 
     def _run(self, seq: list, state: Any, weights: tuple, reverse: bool) -> tuple[list, Any]:
         """Unroll the cell over the sequence (backwards in time for the reverse direction)."""
@@ -190,9 +201,15 @@ class RNN(_RNNBase):
 
 
 class GRU(_RNNBase):
-    """Gated recurrent unit layer (gates r, z, n as in `nn.functional.rnn.gru_cell`); returns (output, h_n)."""
+    """Gated recurrent unit layer (gates r, z, n as in `nn.functional.rnn.gru_cell`); returns (output, h_n).
+
+    Each direction runs as one fused op, `GRUSequenceFn` (numpy loop over time, backpropagation
+    through time written out); set `fused = False` on the layer to unroll `gru_cell` op by op
+    instead (the same numbers, a graph you can draw, several times slower).
+    """
 
     mode = "GRU"
+    fused = True
 
 
 class LSTM(_RNNBase):

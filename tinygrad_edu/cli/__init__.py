@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "optimizers": "optimizers",
     "autocomplete": "autocomplete",
     "serve": "serve",
+    "rnn-clipping": "rnn_clipping",
+    "mnist1d": "mnist1d",
 }
 
 

@@ -1,0 +1,294 @@
+"""Inductive bias on MNIST-1D: logistic regression, an MLP, a CNN and a GRU with the paper's recipe.
+
+    tinygrad-edu mnist1d                          # all four models, 8000 steps each (minutes)
+    tinygrad-edu mnist1d --model cnn --steps 2000
+    tinygrad-edu mnist1d --shuffle                # the spatially shuffled variant
+    tinygrad-edu mnist1d --torch                  # also train the same models with PyTorch
+
+Recipe of Greydanus & Kobak (ICML 2024): Adam lr 1e-2, batch 100 taken in order
+(step * 100) % 4000, 8000 steps, test accuracy at the end. Models: logistic Linear(40, 10);
+MLP 40-100-100-10 with a residual h + relu(W2 h); CNN three Conv1d (1->25 k5 s2 p1, 25->25 k3 s2
+p1 twice) + Linear(125, 10); GRU bidirectional, hidden 6, over the 40 positions, Linear(480, 10).
+Weights start as torch initialises them (uniform, bound 1/sqrt(fan_in)); float32 throughout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from typing import Any
+
+from . import UsageError
+
+MODELS = ("logistic", "mlp", "cnn", "gru")
+PAPER = {"logistic": 32.0, "mlp": 68.0, "cnn": 94.0, "gru": 91.0}
+PAPER_SHUFFLED = {"logistic": 32.0, "mlp": 68.0, "cnn": 56.0, "gru": 57.0}
+LR, BATCH, STEPS = 1e-2, 100, 8000
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="all", help=f"one of {', '.join(MODELS)} or all (default all)")
+    parser.add_argument("--steps", type=int, default=STEPS, help=f"training steps per model (default {STEPS})")
+    parser.add_argument("--shuffle", action="store_true", help="spatially shuffled MNIST-1D (one fixed permutation)")
+    parser.add_argument("--torch", action="store_true", help="also train the same models with PyTorch (if installed)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--eval-every", type=int, default=250, help="test accuracy every N steps (default 250)")
+    parser.add_argument("--plot", metavar="PNG", default=None, help="save test accuracy per step here")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+# --- models -------------------------------------------------------------------------------------
+
+def _torch_like_init(model: Any) -> Any:
+    """torch's default for Linear/Conv: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    import nn
+
+    for m in model.modules():
+        if isinstance(m, (nn.Linear, nn.Conv1d)):
+            fan_in = int(math.prod(m.weight.shape[1:]))
+            bound = 1.0 / math.sqrt(fan_in)
+            nn.init.uniform_(m.weight, -bound, bound)
+            if m.bias is not None:
+                nn.init.uniform_(m.bias, -bound, bound)
+    return model
+
+
+def build_ours(name: str) -> Any:
+    """The paper's model `name` from nn layers (float32)."""
+    import numpy as np
+
+    import nn
+
+    f32 = np.float32
+
+    class Logistic(nn.Module):
+        def __init__(self) -> None:
+            self.linear = nn.Linear(40, 10, dtype=f32)
+
+        def forward(self, x):
+            return self.linear(x)
+
+    class ResidualMLP(nn.Module):
+        def __init__(self) -> None:
+            self.linear1, self.linear2 = nn.Linear(40, 100, dtype=f32), nn.Linear(100, 100, dtype=f32)
+            self.linear3 = nn.Linear(100, 10, dtype=f32)
+
+        def forward(self, x):
+            h = self.linear1(x).relu()
+            h = h + self.linear2(h).relu()
+            return self.linear3(h)
+
+    class CNN(nn.Module):
+        def __init__(self) -> None:
+            self.conv1 = nn.Conv1d(1, 25, 5, stride=2, padding=1, dtype=f32)   # 40 -> 19
+            self.conv2 = nn.Conv1d(25, 25, 3, stride=2, padding=1, dtype=f32)  # 19 -> 10
+            self.conv3 = nn.Conv1d(25, 25, 3, stride=2, padding=1, dtype=f32)  # 10 -> 5
+            self.linear = nn.Linear(125, 10, dtype=f32)
+
+        def forward(self, x):
+            h = self.conv3(self.conv2(self.conv1(x.reshape(-1, 1, 40)).relu()).relu()).relu()
+            return self.linear(h.reshape(h.shape[0], -1))
+
+    class BiGRU(nn.Module):
+        def __init__(self) -> None:
+            self.gru = nn.GRU(1, 6, batch_first=True, bidirectional=True, dtype=f32)
+            self.linear = nn.Linear(2 * 6 * 40, 10, dtype=f32)
+
+        def forward(self, x):
+            out, _ = self.gru(x.reshape(x.shape[0], 40, 1))  # (B, 40, 12)
+            return self.linear(out.reshape(out.shape[0], -1))
+
+    model = {"logistic": Logistic, "mlp": ResidualMLP, "cnn": CNN, "gru": BiGRU}[name]()
+    return _torch_like_init(model)
+
+
+def build_torch(name: str, torch: Any) -> Any:
+    """The same model in PyTorch (torch's default initialisation)."""
+    tnn = torch.nn
+
+    class ResidualMLP(tnn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear1, self.linear2, self.linear3 = tnn.Linear(40, 100), tnn.Linear(100, 100), tnn.Linear(100, 10)
+
+        def forward(self, x):
+            h = self.linear1(x).relu()
+            h = h + self.linear2(h).relu()
+            return self.linear3(h)
+
+    class CNN(tnn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = tnn.Conv1d(1, 25, 5, stride=2, padding=1)
+            self.conv2 = tnn.Conv1d(25, 25, 3, stride=2, padding=1)
+            self.conv3 = tnn.Conv1d(25, 25, 3, stride=2, padding=1)
+            self.linear = tnn.Linear(125, 10)
+
+        def forward(self, x):
+            h = self.conv3(self.conv2(self.conv1(x.view(-1, 1, 40)).relu()).relu()).relu()
+            return self.linear(h.reshape(h.shape[0], -1))
+
+    class BiGRU(tnn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.gru = tnn.GRU(1, 6, batch_first=True, bidirectional=True)
+            self.linear = tnn.Linear(480, 10)
+
+        def forward(self, x):
+            out, _ = self.gru(x.view(x.shape[0], 40, 1))
+            return self.linear(out.reshape(out.shape[0], -1))
+
+    return {"logistic": lambda: tnn.Linear(40, 10), "mlp": ResidualMLP, "cnn": CNN, "gru": BiGRU}[name]()
+
+
+# --- training -----------------------------------------------------------------------------------
+
+def train_ours(name: str, data: tuple, steps: int, seed: int = 0, eval_every: int = 250,
+               progress: bool = False) -> dict:
+    """The recipe with our engine; returns {"acc": final test %, "curve": [(step, acc)], "seconds", "ms_per_step"}."""
+    import nn
+    import optim
+
+    from .. import manual_seed, no_grad
+
+    (X, y), (Xt, yt) = data
+    manual_seed(seed)
+    model = build_ours(name)
+    opt = optim.Adam(model.parameters(), lr=LR)
+
+    def accuracy() -> float:
+        with no_grad():
+            return float((model(Xt).data.argmax(axis=1) == yt).mean() * 100)
+
+    curve, t_train = [], 0.0
+    bar = _bar(steps, f"ours  {name}", progress)
+    for step in range(steps):
+        t0 = time.perf_counter()
+        i = (step * BATCH) % len(X)
+        loss = nn.cross_entropy(model(X[i:i + BATCH]), y[i:i + BATCH])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        t_train += time.perf_counter() - t0
+        if (step + 1) % eval_every == 0 or step + 1 == steps:
+            curve.append((step + 1, accuracy()))
+            if bar is not None:
+                bar.set_postfix(loss=f"{float(loss.data):.3f}", test=f"{curve[-1][1]:.1f}%")
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return {"acc": curve[-1][1], "curve": curve, "seconds": t_train, "ms_per_step": t_train / steps * 1e3}
+
+
+def train_torch(name: str, data: tuple, steps: int, seed: int = 0, eval_every: int = 250,
+                progress: bool = False) -> dict:
+    """The same loop in PyTorch (same batches, same recipe)."""
+    import torch
+
+    (X, y), (Xt, yt) = data
+    torch.manual_seed(seed)
+    model = build_torch(name, torch)
+    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    X, y, Xt, yt = (torch.from_numpy(a) for a in (X, y, Xt, yt))
+    curve, t_train = [], 0.0
+    bar = _bar(steps, f"torch {name}", progress)
+    for step in range(steps):
+        t0 = time.perf_counter()
+        i = (step * BATCH) % len(X)
+        loss = torch.nn.functional.cross_entropy(model(X[i:i + BATCH]), y[i:i + BATCH])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        t_train += time.perf_counter() - t0
+        if (step + 1) % eval_every == 0 or step + 1 == steps:
+            with torch.no_grad():
+                curve.append((step + 1, float((model(Xt).argmax(dim=1) == yt).float().mean() * 100)))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return {"acc": curve[-1][1], "curve": curve, "seconds": t_train, "ms_per_step": t_train / steps * 1e3}
+
+
+def _bar(total: int, desc: str, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="step", leave=False)
+
+
+def table(results: dict, shuffled: bool) -> str:
+    """Rows: model, paper %, torch % (if run), ours %, ours ms/step, torch ms/step."""
+    paper = PAPER_SHUFFLED if shuffled else PAPER
+    lines = [f"MNIST-1D{' (spatially shuffled)' if shuffled else ''}: test accuracy after training",
+             f"{'model':10s} {'paper':>7s} {'torch':>7s} {'ours':>7s} {'ours ms/step':>13s} {'torch ms/step':>14s}"]
+    for name, r in results.items():
+        t, o = r.get("torch"), r["ours"]
+        t_acc = f"{t['acc']:6.1f}%" if t else "-"
+        t_ms = f"{t['ms_per_step']:.2f}" if t else "-"
+        lines.append(f"{name:10s} {paper[name]:6.1f}% {t_acc:>7s} {o['acc']:6.1f}% {o['ms_per_step']:13.2f} "
+                     f"{t_ms:>14s}")
+    return "\n".join(lines)
+
+
+def plot(results: dict, path: str, shuffled: bool) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, r in results.items():
+        steps, acc = zip(*r["ours"]["curve"])
+        line, = ax.plot(steps, acc, label=f"{name} (ours)")
+        if r.get("torch"):
+            s2, a2 = zip(*r["torch"]["curve"])
+            ax.plot(s2, a2, "--", color=line.get_color(), alpha=0.6, label=f"{name} (torch)")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("MNIST-1D" + (", spatially shuffled" if shuffled else "") + ": Adam lr 1e-2, batch 100")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run(args: argparse.Namespace) -> int:
+    names = MODELS if args.model == "all" else (args.model,)
+    if any(n not in MODELS for n in names):
+        raise UsageError(f"--model must be one of {', '.join(MODELS)} or all, got {args.model!r}")
+    if not 1 <= args.steps <= 1_000_000:
+        raise UsageError(f"--steps must be between 1 and 1000000, got {args.steps}")
+    if args.eval_every < 1:
+        raise UsageError(f"--eval-every must be >= 1, got {args.eval_every}")
+    import nn
+
+    try:
+        data = nn.data.load_mnist1d(shuffle_seq=args.shuffle)
+    except ImportError as e:
+        raise UsageError(str(e)) from None
+    have_torch = False
+    if args.torch:
+        try:
+            import torch  # noqa: F401
+
+            have_torch = True
+        except ImportError:
+            print("torch is not installed: training ours only")
+    results: dict = {}
+    for name in names:
+        r = {"ours": train_ours(name, data, args.steps, args.seed, args.eval_every, not args.no_progress)}
+        if have_torch:
+            r["torch"] = train_torch(name, data, args.steps, args.seed, args.eval_every, not args.no_progress)
+        results[name] = r
+        print(f"{name}: ours {r['ours']['acc']:.1f}% ({r['ours']['seconds']:.1f} s)"
+              + (f", torch {r['torch']['acc']:.1f}% ({r['torch']['seconds']:.1f} s)" if have_torch else ""))
+    print(table(results, args.shuffle))
+    if args.plot:
+        plot(results, args.plot, args.shuffle)
+        print(f"plot: {args.plot}")
+    return 0
