@@ -98,7 +98,16 @@ def test_frozen_parameters_are_left_alone():
     np.testing.assert_array_equal(frozen.grad, [100.0, 0.0])
 
 
-grads = st.lists(st.floats(-1e3, 1e3) | st.sampled_from([np.nan, np.inf, -np.inf]), min_size=1, max_size=5)
+# magnitudes where float64 squares neither underflow nor overflow (there torch and we may round differently)
+entries = st.floats(-1e3, 1e3).filter(lambda x: x == 0 or abs(x) > 1e-100)
+grads = st.lists(entries | st.sampled_from([np.nan, np.inf, -np.inf]), min_size=1, max_size=5)
+
+
+def test_the_two_norm_neither_underflows_nor_overflows():
+    tiny, huge = with_grads([3e-200, 4e-200], [3e200, 4e200])
+    assert clip_grad_norm_(tiny, 1.0) == pytest.approx(5e-200)
+    assert clip_grad_norm_(huge, 1.0) == pytest.approx(5e200)
+    np.testing.assert_allclose(huge.grad, [0.6, 0.8], rtol=1e-6)
 
 
 @settings(max_examples=60, deadline=None)
@@ -119,5 +128,5 @@ def test_clipping_matches_torch(values, max_norm, norm_type):
         np.testing.assert_allclose(o.grad, t.grad.numpy(), rtol=1e-12, atol=1e-300)
     clip_grad_value_(ours, max_norm)
     torch.nn.utils.clip_grad_value_(theirs, max_norm)
-    for o, t in zip(ours, theirs):
-        np.testing.assert_array_equal(o.grad, t.grad.numpy())
+    for o, t in zip(ours, theirs):  # equal up to the last bit the norm scaling left
+        np.testing.assert_allclose(o.grad, t.grad.numpy(), rtol=1e-12, atol=1e-300)

@@ -74,8 +74,12 @@ def clip_grad_norm_(params: Params, max_norm: float, norm_type: float = 2.0,
     norm_type = float(norm_type)
     if norm_type == math.inf:
         total = float(np.max([np.max(np.abs(g)) if g.size else 0.0 for g in grads]))  # NaN wins, as torch
-    elif norm_type == 2.0:
-        total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads))
+    elif norm_type == 2.0:  # scaled by the largest entry, so tiny and huge gradients neither under- nor overflow
+        big = float(np.max([np.max(np.abs(g)) if g.size else 0.0 for g in grads]))
+        if big > 0 and math.isfinite(big):
+            total = big * math.sqrt(sum(float(np.sum(np.square(g / np.float64(big)))) for g in grads))
+        else:
+            total = big  # 0, inf or nan: the norm is the same
     else:
         per = np.array([np.linalg.norm(g.ravel().astype(np.float64), ord=norm_type) for g in grads])
         total = float(np.linalg.norm(per, ord=norm_type))
