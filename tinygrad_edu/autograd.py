@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .function import Function, _check_finite, op_name
-from .inplace import CLOCK, InplaceModificationError, modified_since
+from .inplace import CLOCK, InplaceModificationError, modified_since, release
 from .mode import MODE, enable_grad
 
 HOOKS = [0]  # how many tensor hooks exist: the walk looks for them only when there are some
@@ -39,19 +39,20 @@ class BackwardStep:
         return f"BackwardStep(op={self.op!r}, node={self.node!r}, inputs={len(self.contributions)})"
 
 
-def walk(order: list[Value], grads: dict, create_graph: bool = False) -> Iterator[tuple]:
+def walk(order: list[Value], grads: dict, create_graph: bool = False, on_step: Any = None) -> None:
     """Apply the chain rule along `order` (reversed), adding contributions into `grads`.
 
     `grads` holds the seeds (dL/d(output) for each output) and gains every node's gradient.
-    Yields (node, grad, ctx, input_grads) after each op node's rule has run."""
+    `on_step(node, grad, ctx, input_grads)` is called after each op node's rule has run."""
     check = MODE.anomaly
+    get = grads.get
     for node in reversed(order):  # outputs before inputs: each node's grad is complete here
-        ctx = node._ctx
-        g = grads.get(node)
+        g = get(node)
         if g is None:
             continue
         if HOOKS[0] and getattr(node, "_hooks", None):
             g = grads[node] = _run_hooks(node, g, create_graph)
+        ctx = node._ctx
         if ctx is None:
             continue
         if ctx.stamp < CLOCK[0]:  # some data changed since this op ran: was it this op's?
@@ -59,17 +60,29 @@ def walk(order: list[Value], grads: dict, create_graph: bool = False) -> Iterato
         in_grads = _local_grads(ctx, node, g) if create_graph else ctx.backward(g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
-        for i, (p, pg) in enumerate(zip(ctx.parents, in_grads)):
+        if check or create_graph:
+            in_grads = _checked_grads(ctx, in_grads, create_graph, check)
+        for p, pg in zip(ctx.parents, in_grads):
             if pg is None or not p.requires_grad:
                 continue
+            prev = get(p)
+            grads[p] = pg if prev is None else prev + pg
+        if on_step is not None:
+            on_step(node, g, ctx, in_grads)
+
+
+def _checked_grads(ctx: Function, in_grads: tuple, create_graph: bool, check: bool) -> tuple:
+    """Contributions as Values under create_graph; NaN/Inf refused in anomaly mode."""
+    out = []
+    for i, (p, pg) in enumerate(zip(ctx.parents, in_grads)):
+        if pg is not None and p.requires_grad:
             if create_graph and not isinstance(pg, Value):
                 pg = Value._constant(pg, p)
             if check:
                 _check_finite(pg._data if create_graph else pg,
                               f"backward produced NaN/Inf in the gradient of input {i}", ctx)
-            prev = grads.get(p)
-            grads[p] = pg if prev is None else prev + pg
-        yield node, g, ctx, in_grads
+        out.append(pg)
+    return tuple(out)
 
 
 def _local_grads(ctx: Function, node: Value, g: Value) -> Any:
@@ -144,10 +157,14 @@ def backward_steps(root: Value, grad: Any = None) -> Iterator[BackwardStep]:
         for step in backward_steps(loss):
             print(step.op, step.rule, [c.shape for _, c in step.contributions])
     """
-    grads = seeds([root], [grad], False)
-    for node, g, ctx, in_grads in walk(topological_order([root]), grads):
+    steps: list[BackwardStep] = []
+
+    def record(node: Value, g: Any, ctx: Function, in_grads: tuple) -> None:
         pairs = [(p, pg) for p, pg in zip(ctx.parents, in_grads) if pg is not None and p.requires_grad]
-        yield BackwardStep(node, g, op_name(ctx), type(ctx).rule(), pairs)
+        steps.append(BackwardStep(node, g, op_name(ctx), type(ctx).rule(), pairs))
+
+    walk(topological_order([root]), seeds([root], [grad], False), on_step=record)
+    yield from steps
 
 
 def run_backward(root: Value, grad: Any, create_graph: bool) -> None:
@@ -157,11 +174,10 @@ def run_backward(root: Value, grad: Any, create_graph: bool) -> None:
     gc.disable()  # the pass allocates many short-lived objects and no cycles; GC scans would double its time
     try:
         order = topological_order([root])
-        for _ in walk(order, grads, create_graph):
-            pass
+        walk(order, grads, create_graph)
         # Commit only after the whole pass succeeded, so an error leaves every grad as it was.
+        release()  # this pass is done with the saved data: reading .data is free again
         for node in order:
-            node._saved_at = -1  # this pass is done with the saved data: reading .data is free again
             g = grads.get(node)
             if node._ctx is not None:
                 if create_graph and g is not None:
@@ -199,8 +215,7 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
     if grad_outputs is not None and (isinstance(grad_outputs, (Value, np.ndarray)) or np.isscalar(grad_outputs)):
         grad_outputs = [grad_outputs]
     grads = seeds(outs, grad_outputs, create_graph)
-    for _ in walk(topological_order(outs), grads, create_graph):
-        pass
+    walk(topological_order(outs), grads, create_graph)
     result = []
     for i, x in enumerate(ins):
         g = grads.get(x)

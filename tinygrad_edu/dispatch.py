@@ -102,7 +102,7 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     If x of shape (3, 1) was broadcast to (2, 3, 4), each x element was used 2*4 times, so its
     gradient is the sum over those uses: sum over the leading axis and the stretched axis.
     """
-    gshape = np.shape(grad)
+    gshape = grad.shape  # numpy arrays, numpy scalars and Values all have one
     if gshape == shape:
         return grad
     extra = len(gshape) - len(shape)
@@ -132,6 +132,40 @@ def index_add(shape: tuple[int, ...], index: Any, values: Any, dtype: Any) -> An
     out = np.zeros(shape, dtype=dtype)
     np.add.at(out, index, values)
     return out
+
+
+
+# --- added with the wider op set (hyperbolic functions, scans, flips, joins) --------------------
+def sinh(x: Any) -> Any:
+    return ops.Sinh.apply(x) if _is_value(x) else np.sinh(x)
+
+
+def cosh(x: Any) -> Any:
+    return ops.Cosh.apply(x) if _is_value(x) else np.cosh(x)
+
+
+def cumsum(x: Any, axis: int) -> Any:
+    return ops.CumSum.apply(x, dim=axis) if _is_value(x) else np.cumsum(x, axis=axis)
+
+
+def flip(x: Any, axes: tuple[int, ...]) -> Any:
+    """x reversed along each of `axes` (a basic slice with step -1: its gradient is a flip too)."""
+    if not _is_value(x):
+        return np.flip(x, axes)
+    index = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))
+    return ops.GetItem.apply(x, index=index)
+
+
+def concat(xs: Any, axis: int) -> Any:
+    if any(_is_value(x) for x in xs):
+        return ops.Concat.apply(*xs, axis=axis)
+    return np.concatenate(xs, axis=axis)
+
+
+def einsum(equation: str, *operands: Any) -> Any:
+    if any(_is_value(x) for x in operands):
+        return ops.Einsum.apply(*operands, equation=equation)
+    return np.einsum(equation, *operands)
 
 
 from . import ops  # noqa: E402  (ops use this module; imported last to break the cycle)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .inplace import CLOCK
+from .inplace import CLOCK, PENDING
 from .mode import MODE
 
 if TYPE_CHECKING:
@@ -118,13 +118,10 @@ class Function:
         if not isinstance(data, (np.ndarray, np.generic)):  # a user op returned a float or a list
             data = _coerce(data, copy=False)
         ctx.out = data
-        ctx.stamp = stamp = CLOCK[0]
-        if record and cls.saves_inputs:
-            for x in inputs:  # backward will read them: a write into x.data is to be caught
-                x._saved_at = stamp
+        ctx.stamp = CLOCK[0]
+        if record:
+            PENDING[0] = True  # a backward is to come: handing out .data now takes a fingerprint
         out = Value._make(data, ctx if record else None)
-        if record and cls.saves_output:
-            out._saved_at = stamp
         if MODE.anomaly:
             ctx.created_at = _user_line()
             ctx.user_op = MODE.user_op

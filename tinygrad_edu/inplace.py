@@ -3,15 +3,15 @@
 An op that needs its inputs for backward (y = x * w needs x and w) reads them when backward
 runs. If `x.data` was changed in between, the gradient would silently be wrong. So:
 
-- every op remembers the CLOCK at its creation (`stamp`), and marks the inputs it will read;
+- every op remembers the CLOCK at its creation (`stamp`);
 - assigning `.data` (`p.data = ...`, and `x.data *= 10`, which assigns too) ticks the clock and
   stamps the Value with its new version;
-- handing out `.data` of a marked Value (the array you could write into: `x.data[...] = 0`)
-  first takes a fingerprint of its contents, once per forward;
+- handing out `.data` while a recorded graph awaits its backward (the array you could write
+  into: `x.data[...] = 0`) first takes a fingerprint of its contents, once per forward;
 - backward re-checks an op only if the clock moved since the op ran, and refuses it if an input
   has a newer version or no longer matches its fingerprint.
 
-After a backward the marks are cleared, so optimizer steps pay nothing.
+After a backward nothing is pending, so optimizer steps pay nothing.
 """
 
 from __future__ import annotations
@@ -39,11 +39,22 @@ def fingerprint(data: Any) -> int:
     return zlib.crc32(arr.view(np.uint8).reshape(-1)) if arr.size else 0
 
 
+PENDING = [False]  # has an op been recorded since the last backward?
+RELEASED = [0]  # the clock at the last backward
+
+
+def release() -> None:
+    """A backward finished: reading .data is free again until the next op is recorded."""
+    CLOCK[0] += 1
+    RELEASED[0] = CLOCK[0]
+    PENDING[0] = False
+
+
 def lend(value: Any) -> None:
     """`value.data` is being handed out while an op still needs it: remember its contents."""
     version, lent, _ = getattr(value, "_track", None) or (0, 0, None)
-    if lent > value._saved_at:
-        return  # already fingerprinted since the op saved it: keep that baseline
+    if lent > RELEASED[0]:
+        return  # already fingerprinted for this forward: keep that first baseline
     CLOCK[0] += 1
     value._track = (version, CLOCK[0], fingerprint(value._data))
 

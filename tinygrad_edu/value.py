@@ -16,6 +16,7 @@ import numpy as np
 
 from . import inplace
 from .mode import MODE
+from .tensor_methods import TensorMethods
 
 _FLOAT_KINDS = "f"
 
@@ -81,7 +82,7 @@ def _composite(name: str) -> Any:
     return deco
 
 
-class Value:
+class Value(TensorMethods):
     """A node of the computation graph: data, its gradient, and the op that made it.
 
     `Value(data, requires_grad=True, label="", dtype=None)`: data is a Python number, a nested
@@ -89,10 +90,8 @@ class Value:
     their dtype. Arithmetic with numbers and arrays treats them as constants.
     """
 
-    # _saved_at: the clock when an op last saved this Value for its backward (-1: none pending).
-    # _track, _hooks and _grad_value stay unset (no cost per op) until something needs them.
-    __slots__ = ("_data", "_grad", "_ctx", "requires_grad", "label", "_saved_at", "_track", "_hooks",
-                 "_grad_value")
+    # _track (see inplace.py), _hooks and _grad_value stay unset (no cost per op) until needed.
+    __slots__ = ("_data", "_grad", "_ctx", "requires_grad", "label", "_track", "_hooks", "_grad_value")
     __array_ufunc__ = None  # `ndarray * Value` defers to Value.__rmul__ instead of looping
 
     def __init__(self, data: Any, requires_grad: bool = True, label: str = "", dtype: Any = None):
@@ -101,7 +100,6 @@ class Value:
         self._ctx = None
         self.requires_grad = bool(requires_grad)
         self.label = label
-        self._saved_at = -1
 
     @classmethod
     def _make(cls, data: Any, ctx: Any) -> Value:
@@ -112,7 +110,6 @@ class Value:
         v._ctx = ctx
         v.requires_grad = ctx is not None
         v.label = ""
-        v._saved_at = -1
         return v
 
     @classmethod
@@ -128,7 +125,6 @@ class Value:
         v._ctx = None
         v.requires_grad = False
         v.label = ""
-        v._saved_at = -1
         return v
 
     # --- the basics ----------------------------------------------------------------------------
@@ -136,7 +132,7 @@ class Value:
     def data(self) -> Any:
         """The numbers. Assignable; writing into the array (`v.data[...] = 0`) is seen too, so a
         backward that needed the old numbers raises instead of giving a wrong gradient."""
-        if self._saved_at >= 0 and type(self._data) is np.ndarray:
+        if inplace.PENDING[0] and type(self._data) is np.ndarray:
             inplace.lend(self)  # an op still needs these numbers: remember them
         return self._data
 

@@ -45,8 +45,8 @@ class Mul(Function):
     def backward(self, grad):
         px, py = self.parents
         x, y = self.inputs()
-        gx = d.unbroadcast(grad * y, px.shape) if px.requires_grad else None
-        gy = d.unbroadcast(grad * x, py.shape) if py.requires_grad else None
+        gx = d.unbroadcast(grad * y, x.shape) if px.requires_grad else None
+        gy = d.unbroadcast(grad * x, y.shape) if py.requires_grad else None
         return gx, gy
 
 
