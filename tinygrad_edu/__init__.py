@@ -12,7 +12,34 @@ from . import runtime  # noqa: F401  (first, before numpy loads: BLAS threads an
 from .anomaly import AnomalyError, detect_anomaly
 from .autograd import BackwardStep, RemovableHandle, backward_steps, grad
 from .function import Function, IndexOutOfRange, unbroadcast
-from .functional import concat, index_put, maximum, minimum, stack, where
+from .functional import (
+    celu,
+    concat,
+    einsum,
+    gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    index_put,
+    lerp,
+    logaddexp,
+    logsigmoid,
+    maximum,
+    minimum,
+    mish,
+    normalize,
+    one_hot,
+    outer,
+    pad,
+    relu6,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softsign,
+    stack,
+    where,
+)
 from .gradcheck import GradcheckError, gradcheck, gradcheck_report, gradgradcheck, numerical_grad
 from .inplace import InplaceModificationError
 from .mode import enable_grad, is_grad_enabled, no_grad
@@ -29,4 +56,6 @@ __all__ = [
     "index_put", "gradcheck", "gradgradcheck", "gradcheck_report", "numerical_grad", "GradcheckError",
     "detect_anomaly", "AnomalyError", "grad", "backward_steps", "BackwardStep", "RemovableHandle",
     "InplaceModificationError", "IndexOutOfRange",
+    "einsum", "outer", "logaddexp", "lerp", "pad", "one_hot", "normalize", "gelu", "softplus", "silu", "logsigmoid",
+    "hardtanh", "relu6", "hardsigmoid", "hardswish", "selu", "celu", "mish", "softsign", "softmin",
 ]

@@ -1,0 +1,246 @@
+"""More elementwise primitives: trigonometric and hyperbolic functions and their inverses,
+log1p/expm1, the rounding functions (zero gradient) and fmod/remainder.
+
+Only functions that a composite would compute badly are primitives here: sinh(x) as
+(e^x - e^-x)/2 loses every digit near 0, log(1 + x) loses them for tiny x. log2, log10, lerp,
+logaddexp and friends are composites (tinygrad_edu/tensor_methods.py). Each backward is written
+with operators and `dispatch` functions, so it is differentiable again under create_graph.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dispatch as d
+from ..function import Function
+
+
+class Tan(Function):
+    """y = tan x;   dy/dx = 1 + tan^2 x = 1 + y^2."""
+
+    saves_inputs, saves_output = False, True
+
+    def forward(self, x):
+        return np.tan(x)
+
+    def backward(self, grad):
+        y = self.output()
+        return grad * (1 + y * y)
+
+
+class Asin(Function):
+    """y = asin x (x in [-1, 1]);   dy/dx = 1 / sqrt(1 - x^2)."""
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            return np.arcsin(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad * (1 - x * x) ** -0.5
+
+
+class Acos(Function):
+    """y = acos x (x in [-1, 1]);   dy/dx = -1 / sqrt(1 - x^2)."""
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            return np.arccos(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -grad * (1 - x * x) ** -0.5
+
+
+class Atan(Function):
+    """y = atan x;   dy/dx = 1 / (1 + x^2)."""
+
+    def forward(self, x):
+        return np.arctan(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs()
+        return grad / (1 + x * x)
+
+
+class Sinh(Function):
+    """y = sinh x = (e^x - e^-x) / 2;   dy/dx = cosh x."""
+
+    def forward(self, x):
+        return np.sinh(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs()
+        return grad * d.cosh(x)
+
+
+class Cosh(Function):
+    """y = cosh x = (e^x + e^-x) / 2;   dy/dx = sinh x."""
+
+    def forward(self, x):
+        return np.cosh(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs()
+        return grad * d.sinh(x)
+
+
+class Asinh(Function):
+    """y = asinh x = ln(x + sqrt(x^2 + 1));   dy/dx = 1 / sqrt(x^2 + 1)."""
+
+    def forward(self, x):
+        return np.arcsinh(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs()
+        return grad * (x * x + 1) ** -0.5
+
+
+class Acosh(Function):
+    """y = acosh x = ln(x + sqrt(x^2 - 1)) (x >= 1);   dy/dx = 1 / sqrt(x^2 - 1)."""
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            return np.arccosh(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad * (x * x - 1) ** -0.5
+
+
+class Atanh(Function):
+    """y = atanh x = ln((1 + x) / (1 - x)) / 2 (|x| < 1);   dy/dx = 1 / (1 - x^2)."""
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.arctanh(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs()
+        with np.errstate(divide="ignore"):
+            return grad / (1 - x * x)
+
+
+class Log1p(Function):
+    """y = ln(1 + x), accurate for tiny x;   dy/dx = 1 / (1 + x)."""
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs()
+        with np.errstate(divide="ignore"):
+            return grad / (1 + x)
+
+
+class Expm1(Function):
+    """y = e^x - 1, accurate for tiny x;   dy/dx = e^x = y + 1."""
+
+    saves_inputs, saves_output = False, True
+
+    def forward(self, x):
+        return np.expm1(x)
+
+    def backward(self, grad):
+        return grad * (self.output() + 1)
+
+
+class _Flat:
+    """A piecewise-constant function: its derivative is 0 wherever it exists (as in torch)."""
+
+    __slots__ = ()
+    saves_inputs = False
+    fn = staticmethod(np.sign)
+
+    def forward(self, x, **options):
+        return type(self).fn(x, **options)
+
+    def backward(self, grad):
+        shape = self.parents[0].shape
+        return np.zeros(shape, dtype=self.parents[0].dtype)  # not grad * 0: an inf upstream stays 0
+
+
+class Sign(_Flat, Function):
+    """y = sign x (-1, 0 or 1);   dy/dx = 0."""
+
+    fn = staticmethod(np.sign)
+
+
+class Floor(_Flat, Function):
+    """y = floor x, the largest integer <= x;   dy/dx = 0."""
+
+    fn = staticmethod(np.floor)
+
+
+class Ceil(_Flat, Function):
+    """y = ceil x, the smallest integer >= x;   dy/dx = 0."""
+
+    fn = staticmethod(np.ceil)
+
+
+class Round(_Flat, Function):
+    """y = x rounded to `decimals` places, halves to even (torch.round);   dy/dx = 0."""
+
+    fn = staticmethod(np.round)
+
+
+class Trunc(_Flat, Function):
+    """y = trunc x, x rounded towards 0;   dy/dx = 0."""
+
+    fn = staticmethod(np.trunc)
+
+
+class Fmod(Function):
+    """z = fmod(x, y) = x - trunc(x / y) y (the sign of x, C's fmod);
+    dz/dx = 1,   dz/dy = -trunc(x / y)."""
+
+    saves_inputs = False
+
+    def forward(self, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.saved = np.trunc(x / y)
+            return np.fmod(x, y)
+
+    def backward(self, grad):
+        px, py = self.parents
+        gx = d.unbroadcast(grad, px.shape) if px.requires_grad else None
+        gy = d.unbroadcast(-grad * self.saved, py.shape) if py.requires_grad else None
+        return gx, gy
+
+
+class Remainder(Function):
+    """z = remainder(x, y) = x - floor(x / y) y (the sign of y, Python's %);
+    dz/dx = 1,   dz/dy = -floor(x / y)."""
+
+    saves_inputs = False
+
+    def forward(self, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.saved = np.floor(x / y)
+            return np.remainder(x, y)
+
+    def backward(self, grad):
+        px, py = self.parents
+        gx = d.unbroadcast(grad, px.shape) if px.requires_grad else None
+        gy = d.unbroadcast(-grad * self.saved, py.shape) if py.requires_grad else None
+        return gx, gy
+
+
+class FloorDivide(Function):
+    """z = floor(x / y) (Python's and torch's //, computed as numpy's floor_divide so that
+    1 // 0.1 is 9, as x - remainder(x, y) says);   dz/dx = dz/dy = 0."""
+
+    name = "floor_divide"
+    saves_inputs = False
+
+    def forward(self, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.floor_divide(x, y)
+
+    def backward(self, grad):
+        x, y = self.parents
+        return np.zeros(x.shape, dtype=x.dtype), np.zeros(y.shape, dtype=y.dtype)
