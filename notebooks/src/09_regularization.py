@@ -48,7 +48,12 @@ def train(make_model, penalty=None, callbacks=(), data=(X, y), epochs=400, batch
 
 rng = np.random.default_rng(0)
 X_noisy = np.concatenate([X] + [X + rng.normal(scale=0.15, size=X.shape) for _ in range(9)])
-big = lambda: nn.MLP(2, [128, 128], 2)  # noqa: E731
+
+
+def big():
+    return nn.MLP(2, [128, 128], 2)
+
+
 models = {
     "no regularization": train(big),
     "L2, 3e-3 * sum(w**2)": train(big, penalty=lambda ps: 3e-3 * nn.l2_penalty(ps)),
