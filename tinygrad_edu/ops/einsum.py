@@ -111,3 +111,18 @@ class Einsum(Function):
                 target.append(c)
             grads.append(d.einsum(",".join(terms) + "->" + "".join(target), *operands))
         return tuple(grads)
+
+
+# --- examples for `tinygrad-edu gradcheck` -------------------------------------------------------
+def _examples(g):
+    r = g.standard_normal
+    return [(f"einsum {eq}", lambda *a, eq=eq: Einsum.apply(*a, equation=eq), xs) for eq, xs in [
+        ("ij,jk->ik", [r((3, 4)), r((4, 2))]),
+        ("bij,bjk->bik", [r((2, 3, 4)), r((2, 4, 2))]),
+        ("ii->i", [r((3, 3))]),
+        ("...i,...i->...", [r((2, 1, 4)), r((3, 4))]),
+        ("ij,k->j", [r((2, 3)), r((4,))]),
+    ]]
+
+
+Einsum.examples = staticmethod(_examples)

@@ -244,3 +244,43 @@ class FloorDivide(Function):
     def backward(self, grad):
         x, y = self.parents
         return np.zeros(x.shape, dtype=x.dtype), np.zeros(y.shape, dtype=y.dtype)
+
+
+# --- examples for `tinygrad-edu gradcheck` (tinygrad_edu/op_examples.py reads `examples`) -------
+def _on(method: str, lo: float, hi: float, shape: tuple[int, ...] = (3, 4)) -> staticmethod:
+    return staticmethod(lambda g: [(f"{method} on [{lo:g}, {hi:g}]", lambda a: getattr(a, method)(),
+                                    [g.uniform(lo, hi, shape)])])
+
+
+def _steps(method: str) -> staticmethod:
+    """Inputs a safe distance from every jump (integers and halves), so eps never crosses one."""
+    return staticmethod(lambda g: [(f"{method} (zero gradient)", lambda a: getattr(a, method)(),
+                                    [g.integers(-3, 3, (3, 4)) + g.uniform(0.1, 0.4, (3, 4))])])
+
+
+Tan.examples = _on("tan", -1.2, 1.2)
+Asin.examples = _on("asin", -0.9, 0.9)
+Acos.examples = _on("acos", -0.9, 0.9)
+Atan.examples = _on("atan", -3.0, 3.0)
+Sinh.examples = _on("sinh", -2.0, 2.0)
+Cosh.examples = _on("cosh", -2.0, 2.0)
+Asinh.examples = _on("asinh", -3.0, 3.0)
+Acosh.examples = _on("acosh", 1.2, 3.0)
+Atanh.examples = _on("atanh", -0.9, 0.9)
+Log1p.examples = _on("log1p", -0.5, 2.0)
+Expm1.examples = _on("expm1", -2.0, 2.0)
+Sign.examples, Floor.examples, Ceil.examples = _steps("sign"), _steps("floor"), _steps("ceil")
+Round.examples, Trunc.examples = _steps("round"), _steps("trunc")
+
+
+def _binary(method: str) -> staticmethod:
+    def make(g):
+        y = g.uniform(1.0, 2.0, (4,)) * np.where(g.random(4) < 0.5, -1, 1)
+        x = y * (g.integers(-3, 3, (3, 4)) + g.uniform(0.2, 0.8, (3, 4)))  # x / y at least 0.2 from a jump
+        return [(f"{method} (broadcast)", lambda a, b: getattr(a, method)(b), [x, y])]
+
+    return staticmethod(make)
+
+
+Fmod.examples, Remainder.examples = _binary("fmod"), _binary("remainder")
+FloorDivide.examples = _binary("floor_divide")

@@ -100,3 +100,10 @@ class Pad(Function):
             picked = g[lead + (np.flatnonzero(valid),)] if not np.all(valid) else g
             g = d.index_add(tuple(shape), lead + (src[valid],), picked, np.result_type(d.data(grad)))
         return g
+
+
+# --- examples for `tinygrad-edu gradcheck` -------------------------------------------------------
+Pad.examples = staticmethod(lambda g: [
+    (f"pad {mode}", lambda a, mode=mode: a.pad((2, 1, 1, 2), mode=mode), [g.standard_normal((2, 3, 4))])
+    for mode in MODES
+] + [("pad constant, cropping", lambda a: a.pad((-1, 2), value=0.5), [g.standard_normal((3, 4))])])

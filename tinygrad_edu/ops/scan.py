@@ -145,3 +145,21 @@ class CumProd(Function):
         for k in range(1, n):
             pieces.append(pieces[-1] * pick(k))
         return d.concat(pieces, axis)
+
+
+# --- examples for `tinygrad-edu gradcheck` -------------------------------------------------------
+def _with_zeros(g, *shape):
+    x = g.standard_normal(shape)
+    x.reshape(-1)[:: 3] = 0.0  # zeros: the products' gradients must not divide by them
+    return x
+
+
+CumSum.examples = staticmethod(lambda g: [("cumsum dim=-1", lambda a: a.cumsum(-1), [g.standard_normal((3, 4))])])
+Prod.examples = staticmethod(lambda g: [
+    ("prod axis=1", lambda a: a.prod(axis=1), [g.standard_normal((3, 4))]),
+    ("prod with zeros", lambda a: a.prod(axis=0), [_with_zeros(g, 3, 4)]),
+])
+CumProd.examples = staticmethod(lambda g: [
+    ("cumprod dim=1", lambda a: a.cumprod(1), [g.standard_normal((3, 4))]),
+    ("cumprod with zeros", lambda a: a.cumprod(0), [_with_zeros(g, 4, 3)]),
+])
