@@ -19,6 +19,8 @@ EXPECT = {
     "06_regularization.py": "early stopping",
     "07_batch_size_and_lr.py": "StepLR: [0.2, 0.1, 0.05]",
     "08_init_and_symmetry.py": "distinct hidden units  1/64",
+    "09_rnn_clipping.py": "RNN, clip_grad_norm_(1.0)",
+    "10_mnist1d.py": "shuffled MNIST-1D",
 }
 
 

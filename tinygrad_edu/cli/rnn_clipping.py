@@ -104,16 +104,23 @@ def plot(results: dict, path: str, max_norm: float) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
+    top_norm, top_loss = 1e12, 1e3
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
     for name, r in results.items():
         n = np.asarray(r["grad_norm"], dtype=float)
         lo = np.asarray(r["loss"], dtype=float)
-        a1.semilogy(np.where(np.isfinite(n), n, np.nan), label=name, lw=1)
-        a2.semilogy(np.where(np.isfinite(lo), lo, np.nan), label=name, lw=1)
+        bad = np.flatnonzero(~np.isfinite(lo) | (lo > top_loss))
+        label = name + (f" (loss > {top_loss:g} or nan from step {bad[0]})" if bad.size else "")
+        line, = a1.semilogy(np.minimum(np.where(np.isfinite(n), n, top_norm), top_norm), label=label, lw=1)
+        smooth = np.convolve(np.minimum(np.where(np.isfinite(lo), lo, top_loss), top_loss), np.ones(25) / 25,
+                             mode="valid")
+        a2.semilogy(np.arange(smooth.size) + 24, smooth, color=line.get_color(), label=name, lw=1.2)
     a1.axhline(max_norm, color="k", ls=":", lw=1, label=f"max_norm = {max_norm}")
-    a1.set_title("gradient norm per step (before clipping)")
+    a1.set_ylim(1e-2, top_norm * 3)
+    a1.set_title(f"gradient norm per step, before clipping (capped at {top_norm:g})")
     a2.axhline(1 / 6, color="gray", ls="--", lw=1, label="predict the mean (1/6)")
-    a2.set_title("training loss (MSE) per step")
+    a2.set_ylim(5e-3, top_loss * 3)
+    a2.set_title("training loss (MSE), running mean of 25 steps")
     for a in (a1, a2):
         a.set_xlabel("step")
         a.grid(alpha=0.3)
