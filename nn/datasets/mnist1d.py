@@ -8,6 +8,7 @@ is read: `mnist1d.data.make_dataset` runs its procedural generator here (about a
 
 from __future__ import annotations
 
+import functools
 import random
 
 import numpy as np
@@ -21,14 +22,20 @@ def load_mnist1d(shuffle_seq: bool = False) -> tuple[tuple[np.ndarray, np.ndarra
     shuffle_seq=True applies one fixed random permutation to the 40 positions of every signal
     (the paper's "spatially shuffled" variant: the information is all still there, but local
     structure, which convolutions and recurrences rely on, is gone). The generator seeds
-    numpy's and Python's global random state; both are restored afterwards.
+    numpy's and Python's global random state; both are restored afterwards. Generated once per
+    process and variant; each call returns fresh copies.
     """
+    return tuple((X.copy(), y.copy()) for X, y in _generate(bool(shuffle_seq)))  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=2)
+def _generate(shuffle_seq: bool) -> tuple:
     try:
         from mnist1d.data import get_dataset_args, make_dataset
     except ImportError as e:
         raise ImportError(f"load_mnist1d needs the optional `mnist1d` package (extra `data`): {INSTALL_HINT}") from e
     args = get_dataset_args()
-    args.shuffle_seq = bool(shuffle_seq)
+    args.shuffle_seq = shuffle_seq
     np_state, py_state = np.random.get_state(), random.getstate()
     try:
         data = make_dataset(args)
