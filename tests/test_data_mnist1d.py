@@ -37,6 +37,9 @@ def test_shuffled_variant_permutes_positions_and_keeps_state():
 
 
 def test_missing_package_says_how_to_install(monkeypatch):
+    from nn.datasets import mnist1d as loader
+
+    loader._generate.cache_clear()  # generated data is cached per process
     monkeypatch.setitem(sys.modules, "mnist1d", None)
     monkeypatch.setitem(sys.modules, "mnist1d.data", None)
     with pytest.raises(ImportError, match=r"tinygrad-edu\[data\]"):
