@@ -28,12 +28,13 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp"]
 def _wrap(args: Sequence[Any], argnums: tuple[int, ...]) -> tuple[list[Any], bool]:
     """Leaves for the differentiated arguments; nested=True when one of them is already in a
     graph being differentiated (then the results must stay in the graph)."""
-    nested = False
+    # Any argument in a graph being recorded means an outer transform is differentiating us.
+    nested = MODE.grad_enabled and any(isinstance(x, Value) and x.requires_grad for x in args)
     out = list(args)
     for i in argnums:
         x = args[i]
-        if isinstance(x, Value) and x.requires_grad and MODE.grad_enabled:
-            nested = True  # keep it: the outer transform differentiates through this very Value
+        if isinstance(x, Value) and x.requires_grad and nested:
+            pass  # keep it: the outer transform differentiates through this very Value
         elif isinstance(x, Value):
             out[i] = Value(x._data, label=x.label)
         else:

@@ -405,7 +405,7 @@ class Value(TensorMethods):
         centered = self - self.mean(axis=axis, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = np.divide(1.0, max(ops.reduce.count(self.shape, axis) - correction, 0))
-        return (centered * centered).sum(axis=axis, keepdims=keepdims) * float(inv)
+            return (centered * centered).sum(axis=axis, keepdims=keepdims) * float(inv)
 
     @_composite("logsumexp")
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Value:
