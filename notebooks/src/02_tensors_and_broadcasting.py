@@ -32,6 +32,15 @@ loss.backward()
 print("out", out.shape, "| W.grad", W.grad.shape, "| bias.grad", bias.grad.shape)
 
 # %% [markdown]
+# The graph of a tensor computation has one node per operation, whatever the sizes; tensors show their
+# shape and statistics instead of numbers.
+
+# %%
+from viz import draw_graph  # noqa: E402
+
+draw_graph(loss, color_by="grad")
+
+# %% [markdown]
 # The bias gradient is the batch-sum of the output gradient: each of the 8 rows used the same bias.
 
 # %%

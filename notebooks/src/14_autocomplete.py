@@ -39,6 +39,16 @@ print(f"held-out names, nats per character: unigram {result.unigram:.3f}   bigra
 for name, prob in complete(result.model, result.vocab, "ann", k=5):
     print(f"  {name:<10} P = {prob:.3f}   {'(a real name)' if name in trie else '(invented)'}")
 
+# %%
+import matplotlib.pyplot as plt  # noqa: E402
+
+fig, ax = plt.subplots(figsize=(5, 2.8))
+ax.bar(["unigram\n(no context)", "bigram\n(1 character)", "character MLP\n(3 characters)"],
+       [result.unigram, result.bigram, result.val_loss], color=["#bbb", "#888", "#1f77b4"])
+ax.set(ylabel="nats per character", title="Held-out names: lower is better", ylim=(1.5, 3))
+plt.close(fig)
+fig  # noqa: B018
+
 # %% [markdown]
 # ## Exercises
 # **1.** Complete a prefix by brute force over `(word, count)` pairs, ranked like the Trie.
