@@ -56,6 +56,9 @@ The data, for plotting (`viz.plot_grad_flow(monitor_or_stats)`) or a DataFrame:
   weight_std, update_ratio, activation, act_mean, act_std, out_mean, out_std, saturated, dead`
   (floats; None where not applicable) plus `ratio_to_last` (g / g_L) and `verdict` (str);
 - `monitor.stats()` -> the same dicts for every recorded step, flattened (step-major);
+- `monitor.signals` -> per recorded step, per layer, ||dL/d(layer output)||_2: the error signal
+  backpropagated to each layer, read by a full backward hook (`Module.register_full_backward_hook`)
+  while backward runs (None for a layer whose output got no gradient);
 - `monitor.series(key)` -> numpy array (steps, layers); `monitor.layer_names` -> list[str].
 """
 
@@ -204,9 +207,11 @@ class GradientMonitor(Callback):
         if not self.layers:
             raise ValueError("GradientMonitor: the model has no layer with a `weight` to monitor")
         self.records: list[list[dict]] = []
+        self.signals: list[list[float | None]] = []
         self._calls = 0
         self._previous: list[np.ndarray | None] = [None] * len(self.layers)
         self._out: list[dict] = [{} for _ in self.layers]   # latest forward stats per layer
+        self._back: list[dict] = [{} for _ in self.layers]  # latest backward signal per layer
         self._current: int | None = None                     # layer whose output ran last
         self._handles: list[Any] = []
         self.attach()
@@ -222,6 +227,7 @@ class GradientMonitor(Callback):
         for _, module in self.model.named_modules():
             if id(module) in index:
                 self._handles.append(module.register_forward_hook(self._layer_hook(index[id(module)])))
+                self._handles.append(module.register_full_backward_hook(self._backward_hook(index[id(module)])))
             elif _activation_kind(module):
                 self._handles.append(module.register_forward_hook(self._activation_hook))
         if id(self.model) not in index and not _activation_kind(self.model):
@@ -246,6 +252,13 @@ class GradientMonitor(Callback):
                             "activation": None, "act_mean": None, "act_std": None,
                             "saturated": None, "dead": None}
             self._current = i
+        return hook
+
+    def _backward_hook(self, i: int):
+        def hook(module: Any, grad_input: tuple, grad_output: tuple) -> None:
+            # dL/d(layer output): the error signal arriving at the layer, before its own weights
+            g = np.asarray(grad_output[0], dtype=np.float64)
+            self._back[i] = {"out_grad_norm": float(np.sqrt(np.sum(g * g)))}
         return hook
 
     def _activation_hook(self, module: Any, inputs: Any, output: Any) -> None:
@@ -278,6 +291,7 @@ class GradientMonitor(Callback):
                 self._previous[i] = np.array(w.data, dtype=np.float64)
             records.append(rec)
         self.records.append(records)
+        self.signals.append([b.get("out_grad_norm") for b in self._back])
         return records
 
     def on_train_begin(self, state: TrainerState, logs: dict) -> None:

@@ -29,11 +29,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tinygrad_edu import Value
+from tinygrad_edu import Value, is_grad_enabled
+from tinygrad_edu.ops import Identity
 
 from .state_file import StateKeyError, read_state, write_state
 
-_INTERNAL = frozenset({"training", "_forward_hooks", "_buffer_names"})
+_INTERNAL = frozenset({"training", "_forward_hooks", "_backward_hooks", "_buffer_names"})
 
 Hook = Callable[["Module", tuple, Any], Any]
 
@@ -58,6 +59,33 @@ class RemovableHandle:
         self.remove()
 
 
+def _watch_backward(module: Module, inputs: list[Value], out: Value) -> None:
+    """Hook the output (its gradient arrives first) and the inputs (theirs is then complete)."""
+    seen: dict[str, Any] = {}
+
+    def call(grad_input: tuple) -> tuple:
+        for fn in list(module._backward_hooks.values()):
+            result = fn(module, grad_input, (seen["out"],))
+            if result is not None:
+                grad_input = tuple(result)
+        return grad_input
+
+    def on_output(g: np.ndarray) -> None:
+        seen["out"] = g
+        if not inputs:  # nothing upstream wants a gradient: report now, grad_input is (None,)
+            call((None,))
+
+    out.register_hook(on_output)
+    for i, x in enumerate(inputs):
+        def on_input(g: np.ndarray, i: int = i) -> Any:
+            seen[i] = g
+            if len(seen) - 1 == len(inputs):  # the last input's gradient: the module is done
+                new = call(tuple(seen[k] for k in range(len(inputs))))
+                return new[i]
+            return None
+        x.register_hook(on_input)
+
+
 class IncompatibleKeys(NamedTuple):
     """What `load_state_dict(strict=False)` skipped."""
 
@@ -78,6 +106,7 @@ class Module:
         d = self.__dict__
         d["training"] = True
         d["_forward_hooks"] = {}
+        d["_backward_hooks"] = {}
         d["_buffer_names"] = []
         return self
 
@@ -89,13 +118,27 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        watch = bool(self._backward_hooks) and is_grad_enabled()
+        if watch:  # a fresh node per input, so its gradient is exactly this module's share
+            args = tuple(Identity.apply(a) if isinstance(a, Value) and a.requires_grad else a for a in args)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 result = hook(self, args, out)
                 if result is not None:  # as in PyTorch, a hook may replace the output
                     out = result
+        if watch and isinstance(out, Value) and out.requires_grad:
+            _watch_backward(self, [a for a in args if isinstance(a, Value) and a.requires_grad], out)
         return out
+
+    def register_full_backward_hook(self, fn: Callable[[Module, tuple, tuple], Any]) -> RemovableHandle:
+        """Call `fn(module, grad_input, grad_output)` when backward has computed the gradients of
+        this module's inputs (tuples of numpy arrays: dL/d(input) for each input that requires
+        grad, None for the others; dL/d(output)). Returning a tuple replaces grad_input, as torch.
+        Returns a handle with `.remove()`. Only calls made after registering are watched."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = fn
+        return handle
 
     def register_forward_hook(self, fn: Hook) -> RemovableHandle:
         """Call `fn(module, inputs, output)` after every forward; returns a handle with `.remove()`."""

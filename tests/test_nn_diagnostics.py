@@ -286,3 +286,18 @@ def test_viz_plots_the_stats_if_available():
     flow = gradient_flow(model, loss)
     fig = viz.plot_grad_flow({"sigmoid": flow, "stats": flow.stats()})
     assert fig is not None
+
+
+def test_monitor_reads_the_backpropagated_signal_through_backward_hooks():
+    manual_seed(0)
+    X, y = moons(32)
+    model = small_net()
+    monitor = GradientMonitor(model)
+    logits = model(X)
+    logits.register_hook(lambda g: seen.append(g.copy()))
+    seen: list = []
+    nn.cross_entropy(logits, y).backward()
+    monitor.step()
+    assert len(monitor.signals) == 1 and len(monitor.signals[0]) == 4
+    assert monitor.signals[0][-1] == pytest.approx(np.linalg.norm(seen[0]))  # last layer's output grad
+    assert all(s is not None and s > 0 for s in monitor.signals[0])

@@ -184,7 +184,9 @@ class Value(TensorMethods):
                   doc='Name of the op that made this Value ("" for a leaf).')
     parents = property(lambda self: self._ctx.parents if self._ctx is not None else (),
                        doc="The input Values of the op that made this Value.")
-    is_leaf = property(lambda self: self._ctx is None)
+    is_leaf = property(lambda self: self._ctx is None, doc="True for a Value no op made (an input).")
+    has_grad = property(lambda self: self._grad is not None,
+                        doc="Has a backward (or an assignment) given this Value a gradient? (.grad reads zeros if not)")
 
     def item(self) -> float:
         if self.size != 1:

@@ -63,7 +63,7 @@ def value_names(nodes: list[Value]) -> dict[Value, str]:
             # Two layers' "weight"s must not look like one Value: the second is "weight (2)".
             seen[v.label] = seen.get(v.label, 0) + 1
             names[v] = str(v.label) + (f" ({seen[v.label]})" if seen[v.label] > 1 else "")
-        elif not v.requires_grad and v._ctx is None and v.size == 1:
+        elif not v.requires_grad and v.is_leaf and v.size == 1:
             names[v] = fmt(np.asarray(v.data).reshape(()))
         else:
             k += 1
@@ -73,9 +73,9 @@ def value_names(nodes: list[Value]) -> dict[Value, str]:
 
 def grad_magnitude(v: Value) -> float | None:
     """|grad| for a scalar, mean |grad| for a tensor; None when the node has no gradient."""
-    g = v._grad
-    if g is None or not v.requires_grad:
+    if not v.has_grad or not v.requires_grad:
         return None
+    g = v.grad
     g = np.asarray(g, dtype=np.float64)
     return float(np.abs(g).reshape(())) if g.size == 1 else float(np.mean(np.abs(g)))
 
@@ -137,7 +137,7 @@ def grad_lines(v: Value, grad: Any = None) -> list[str]:
 
 def boxes_of(v: Value) -> int:
     """Boxes a Value brings into the picture: its own, plus the op circle that made it."""
-    return 1 if v._ctx is None else 2
+    return 1 if v.is_leaf else 2
 
 
 def collect(root: Value, max_nodes: int) -> tuple[list[Value], int]:
@@ -266,7 +266,7 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True, color_b
             style += " penwidth=2"
         label = value_label(v, names[v], show_grad)
         body.append(f"\t{vid} [label={label} {style} fillcolor={_q(fill)} tooltip={_q(names[v])}]\n")
-        if v._ctx is None:
+        if v.is_leaf:
             continue
         oid = vid + "_op"
         sym = OP_SYMBOLS.get(v.op, v.op)

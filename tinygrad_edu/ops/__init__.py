@@ -23,7 +23,7 @@ from .elementwise import (
     Tan,
     Trunc,
 )
-from .movement import BroadcastTo, Concat, GetItem, IndexPut, Reshape, Transpose
+from .movement import BroadcastTo, Concat, GetItem, Identity, IndexPut, Reshape, Transpose
 from .pad import Pad
 from .reduce import Max, Sum
 from .scan import CumProd, CumSum, Prod
@@ -32,7 +32,7 @@ from .unary import ELU, GELU, Abs, Cos, Erf, Exp, LeakyReLU, Log, ReLU, Sigmoid,
 
 __all__ = ["Add", "Mul", "Neg", "Pow", "MatMul", "Exp", "Log", "Abs", "Sin", "Cos", "Tanh", "Sigmoid",
            "ReLU", "LeakyReLU", "ELU", "Softplus", "Erf", "GELU", "Sum", "Max", "Reshape", "Transpose",
-           "BroadcastTo", "GetItem", "IndexPut", "Concat", "Where", "Clip",
+           "BroadcastTo", "Identity", "GetItem", "IndexPut", "Concat", "Where", "Clip",
            "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Log1p", "Expm1", "Sign",
            "Floor", "Ceil", "Round", "Trunc", "Fmod", "Remainder", "CumSum", "CumProd", "Prod", "Einsum", "Pad",
            "FloorDivide"]

@@ -141,6 +141,18 @@ class IndexPut(Function):
         return gx, gv
 
 
+class Identity(Function):
+    """Y = X, a new node;   dL/dX = dL/dY. Marks a boundary (a module's input) in the graph."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        return x
+
+    def backward(self, grad):
+        return grad
+
+
 class Concat(Function):
     """Y = [X1, X2, ...] joined along `axis`;   each dL/dXk is its slice of dL/dY."""
 
