@@ -257,14 +257,17 @@ class TensorMethods:
 
     @_composite("logaddexp")
     def logaddexp(self, other: Any) -> Any:
-        """log(e^x + e^y) = m + log(e^(x-m) + e^(y-m)), m = max(x, y) held constant (the
-        gradient through m cancels exactly): no overflow, and a tie splits the gradient 1/2, 1/2."""
+        """log(e^x + e^y) = m + log1p(e^-|x - y|), m = max(x, y): no overflow, exact for tiny
+        differences. At a tie m is (x + y) / 2, so the gradient splits 1/2, 1/2 (as the true
+        derivative e^x / (e^x + e^y) does); two equal infinities give that infinity."""
         other = self._other(other)
+        where = _f().where
         with np.errstate(invalid="ignore"):
-            m = np.maximum(self._data, other._data)
-        m = np.where(np.isfinite(m), m, 0).astype(np.result_type(self.dtype, other.dtype), copy=False)
-        with np.errstate(divide="ignore"):
-            return ((self - m).exp() + (other - m).exp()).log() + m
+            diff = self._data - other._data
+        with np.errstate(invalid="ignore"):  # the unused branches may see inf - inf
+            m = where(diff > 0, self, where(diff < 0, other, (self + other) * 0.5))
+            gap = where(np.isnan(diff), np.zeros((), dtype=m.dtype), self - other)  # inf - inf: no NaN
+            return m + (-gap.abs()).exp().log1p()
 
     @_composite("lerp")
     def lerp(self, end: Any, weight: Any) -> Any:

@@ -58,7 +58,7 @@ def check_pad(shape: tuple[int, ...], pad, mode: str, value) -> list[tuple[int, 
         if mode != "constant":
             if min(left, right) < 0:
                 raise ValueError(f"pad: negative padding {(left, right)} only works with mode 'constant'")
-            limit = n - 1 if mode == "reflect" else n
+            limit = {"reflect": n - 1, "circular": n}.get(mode, max(left, right))  # replicate: any width
             if max(left, right) > limit or n == 0:
                 rule = "less than" if mode == "reflect" else "at most"
                 raise ValueError(f"pad: {mode} padding {(left, right)} of dimension {dim} must be {rule} its "
