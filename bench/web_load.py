@@ -1,6 +1,6 @@
 """Load test of the web playground: many graph-lab requests from concurrent clients.
 
-    .venv/bin/python bench/web_load.py [--requests 200] [--clients 8] [--timeout 120]
+    .venv/bin/python bench/web_load.py [--requests 200] [--clients 8] [--timeout 120] [--attack]
 
 Starts the playground on 127.0.0.1 (a free port, in a thread of this process), sends
 `--requests` POST /api/graph requests from `--clients` concurrent client threads over real HTTP,
@@ -8,6 +8,14 @@ and checks every answer: status 200, an SVG, and the gradients equal to the anal
 tanh(x*w + b) for that request's random values. Prints throughput and p50/p95/max latency.
 Bounded: at most 2,000 requests and 32 clients, and the run stops at `--timeout` seconds.
 Not a unit test (timings depend on the machine); exit status 1 if any answer was wrong.
+
+`--attack` adds, while the load runs, an attacker on loopback: cross-site GETs of the step-through
+page (what an `<img src=http://127.0.0.1:8000/graph/steps?...>` on any web site sends, with and
+without a page token) and same-origin POSTs of the worst graph for Graphviz (a 98-term fan-out,
+each with a different constant so nothing is cached). It reports the attack answers' statuses and
+worst time, the most `dot` processes seen at once, whether any outlived the run, and the peak RSS.
+Under attack a graph request may wait for a render slot; it still answers within the bounds
+(RENDER_QUEUE_TIMEOUT + RENDER_TIMEOUT), and a 503 "busy" counts as a bounded answer, not an error.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import argparse
 import http.client
 import json
 import math
+import os
 import random
 import statistics
 import sys
@@ -65,11 +74,58 @@ def one_request(port: int, seed: int, deadline: float) -> tuple[float, bool, str
     return latency, True, ""
 
 
+ATTACK_EXPR = "+".join(["x"] * 98)
+
+
+def _dot_children() -> int:
+    me, n = os.getpid(), 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                head, tail = f.read().rsplit(")", 1)
+        except OSError:
+            continue
+        n += head.split("(", 1)[1] == "dot" and int(tail.split()[1]) == me
+    return n
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS:"))
+
+
+def _attack(port: int, stop: threading.Event, out: dict) -> None:
+    """One attacker thread: alternately a cross-site GET of the steps page and an expensive POST."""
+    k = 0
+    while not stop.is_set():
+        k += 1
+        if k % 2:
+            path = f"/graph/steps?expr={ATTACK_EXPR}&vars=x=1" + ("&t=guess" if k % 4 == 1 else "")
+            method, body, headers = "GET", None, {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "image"}
+        else:
+            method, path = "POST", "/api/graph"
+            body = json.dumps({"expr": f"{ATTACK_EXPR} + {k}", "values": {"x": 1}})
+            headers = {"Content-Type": "application/json"}
+        start = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            status = conn.getresponse().status
+        except OSError:
+            status = -1
+        finally:
+            conn.close()
+        kind = "cross-site GET" if method == "GET" else "expensive POST"
+        with out["lock"]:
+            out.setdefault(kind, []).append((status, time.perf_counter() - start))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=120.0, help="stop sending after this many seconds")
+    parser.add_argument("--attack", action="store_true", help="attack the server at the same time (see above)")
     args = parser.parse_args(argv)
     n = max(1, min(args.requests, 2000))
     clients = max(1, min(args.clients, 32))
@@ -80,21 +136,41 @@ def main(argv: list[str] | None = None) -> int:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     port = server.server_port
+    stop, attacks, watch = threading.Event(), {"lock": threading.Lock()}, {"dots": 0, "rss": 0.0}
+
+    def sample() -> None:
+        while not stop.is_set():
+            watch["dots"] = max(watch["dots"], _dot_children())
+            watch["rss"] = max(watch["rss"], _rss_mb())
+            time.sleep(0.02)
+
+    helpers = [threading.Thread(target=sample, daemon=True)]
+    if args.attack:
+        helpers += [threading.Thread(target=_attack, args=(port, stop, attacks), daemon=True) for _ in range(4)]
     try:
         one_request(port, -1, time.monotonic() + 30)  # warm up: imports, first `dot` run
         deadline = time.monotonic() + args.timeout
+        for h in helpers:
+            h.start()
         t0 = time.perf_counter()
         with ThreadPoolExecutor(max_workers=clients) as pool:
             results = list(pool.map(lambda i: one_request(port, i, deadline), range(n)))
         wall = time.perf_counter() - t0
+        stop.set()
+        for h in helpers:
+            h.join(70)
+        time.sleep(0.2)
+        left = _dot_children()
     finally:
+        stop.set()
         server.shutdown()
         server.server_close()
         thread.join(5)
 
     done = [r for r in results if not r[2].startswith("skipped")]
     latencies = sorted(r[0] * 1000 for r in done)
-    wrong = [r[2] for r in done if not r[1]]
+    busy = [r for r in done if r[2].startswith("HTTP 503")] if args.attack else []
+    wrong = [r[2] for r in done if not r[1] and r not in busy]
     q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else latencies * 99
     print(f"web playground load test: POST /api/graph {EXPR!r}, {len(done)}/{n} requests, {clients} clients, "
           f"127.0.0.1:{port}")
@@ -104,10 +180,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  latency p95   {q[94]:8.1f} ms")
     print(f"  latency max   {latencies[-1]:8.1f} ms")
     problem = f"  first problem: {wrong[0]}" if wrong else ""
-    print(f"  correct       {len(done) - len(wrong)}/{len(done)}{problem}")
+    print(f"  correct       {len(done) - len(wrong) - len(busy)}/{len(done)}{problem}")
+    if busy:
+        print(f"  busy (503)    {len(busy)} (a render slot stayed taken by the attacker; bounded answer)")
     if len(done) < n:
         print(f"  stopped at the {args.timeout:g} s limit: {n - len(done)} requests not sent")
-    return 0 if not wrong and len(done) == n else 1
+    bad_attack = 0
+    for kind, answers in sorted((k, v) for k, v in attacks.items() if k != "lock"):
+        statuses = sorted({s for s, _ in answers})
+        allowed = {403} if kind == "cross-site GET" else {200, 400, 503}
+        bad_attack += sum(s not in allowed for s, _ in answers)
+        print(f"  attack {kind:15s} {len(answers):4d} answers, statuses {statuses}, "
+              f"worst {max(t for _, t in answers) * 1000:8.1f} ms")
+    print(f"  dot processes at most {watch['dots']} at once, {left} left after the run; peak RSS {watch['rss']:.0f} MB")
+    return 0 if not wrong and len(done) == n and not bad_attack and not left else 1
 
 
 if __name__ == "__main__":

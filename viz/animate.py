@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu import Value, topological_order
+from tinygrad_edu import Value, backward_steps, topological_order
 
 from .graph import OP_SYMBOLS, _esc, _q, check_dot, fmt, summarize, value_names
 
@@ -71,32 +71,6 @@ class Step:
     contributions: list[Contribution] = field(default_factory=list)
 
 
-def _engine_steps(root: Value, grad: Any) -> Any:
-    """The engine's BackwardStep records (node, grad, op, rule, contributions: [(parent, g)])."""
-    import tinygrad_edu
-
-    walk = getattr(tinygrad_edu, "backward_steps", None)
-    if walk is not None:
-        yield from walk(root, grad)
-        return
-    # Until the engine exports its walk: the same walk as Value.backward, for display.
-    from types import SimpleNamespace
-
-    order = topological_order(root)
-    grads: dict[Value, Any] = {root: root._seed(grad)}  # checks shapes
-    for y in reversed(order):
-        ctx = y._ctx
-        if ctx is None or y not in grads:
-            continue
-        outs = ctx.backward(grads[y])
-        outs = outs if isinstance(outs, tuple) else (outs,)
-        contributions = [(x, gx) for x, gx in zip(ctx.parents, outs) if gx is not None and x.requires_grad]
-        for x, gx in contributions:
-            grads[x] = gx if x not in grads else grads[x] + gx
-        yield SimpleNamespace(node=y, grad=grads[y], op=y.op, rule=type(ctx).__doc__ or "",
-                              contributions=contributions)
-
-
 def _local(upstream: Any, amount: Any, y: Value, x: Value) -> Any:
     """dy/dx for scalars, read off the contribution: amount = upstream * dy/dx."""
     if y.size != 1 or x.size != 1:
@@ -113,7 +87,7 @@ def replay(root: Value, grad: Any = None) -> tuple[list[Step], dict[Value, Any]]
     """
     totals: dict[Value, Any] = {}
     steps: list[Step] = []
-    for rec in _engine_steps(root, grad):
+    for rec in backward_steps(root, grad):
         step = Step(rec.node, rec.grad, rec.op or rec.node.op, rec.rule or "")
         for x, gx in rec.contributions:
             before = totals.get(x)
@@ -253,11 +227,6 @@ def _seed(root: Value, grad: Any) -> np.ndarray:
     return np.asarray(grad.data if isinstance(grad, Value) else grad, dtype=root.dtype)
 
 
-def _grad_is_set(v: Value) -> bool:
-    """Whether v holds a gradient from an earlier backward (not the zeros `.grad` invents)."""
-    return getattr(v, "_grad", None) is not None
-
-
 def backward_page(root: Value, grad: Any = None, rankdir: str = "LR",
                   render: Callable[[str], str] | None = None) -> str:
     """The step-through page for `root`'s backward pass, as HTML text (see `animate_backward`).
@@ -353,7 +322,7 @@ def animate_backward(root: Value, path: Any, grad: Any = None, rankdir: str = "L
     if not isinstance(root, Value):
         raise TypeError(f"animate_backward: expected a Value, got {type(root).__name__}")
     check_dot()
-    if not (_grad_is_set(root) and np.array_equal(root.grad, _seed(root, grad))):
+    if not (root.has_grad and np.array_equal(root.grad, _seed(root, grad))):
         root.backward(grad)  # the user has not run this pass yet: leave .grad as backward would
     page = backward_page(root, grad, rankdir)  # its summary shows the leaves' .grad
     path = os.fspath(path)

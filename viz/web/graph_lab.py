@@ -113,16 +113,12 @@ def graph_answer(d: dict, render: Render) -> dict:
 
 def _report(expr: str, values: dict[str, float], names: list[str]) -> list:
     """The engine's per-input gradcheck report for the expression as a function of `names`."""
-    import tinygrad_edu
-    from tinygrad_edu import Value
+    from tinygrad_edu import Value, gradcheck_report
     from tinygrad_edu.expr import parse_expression
 
-    report = getattr(tinygrad_edu, "gradcheck_report", None)
-    if report is None:
-        from tinygrad_edu.gradcheck import gradcheck_report as report
     inputs = [Value(values[n], label=n) for n in names]
     with np.errstate(all="ignore"):
-        return report(lambda *vs: parse_expression(expr, {**values, **dict(zip(names, vs))}), *inputs)
+        return gradcheck_report(lambda *vs: parse_expression(expr, {**values, **dict(zip(names, vs))}), *inputs)
 
 
 def check_answer(d: dict) -> dict:

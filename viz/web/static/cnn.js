@@ -172,7 +172,7 @@
     const c = Number($("conv-channel").value || 0), k = view.kernels[c], b = view.bias[c];
     const pad = [];
     for (let i = 0; i < 10; i++) { pad.push([]); for (let j = 0; j < 10; j++) pad[i].push(i && j && i < 9 && j < 9 ? view.image[i - 1][j - 1] : 0); }
-    const cell = Math.min((W - 60) / 23, (H - 40) / 10), y0 = 26;
+    const cell = Math.min((W - 60) / 23, (H - 40) / 10, 30), y0 = 26;
     const pi = Math.floor(convPos / 8), pj = convPos % 8;
     grid(ctx, pad, 10, y0, cell, { grey: true });
     label(ctx, "padded input", 10, y0);
@@ -214,14 +214,14 @@
     const [ctx, W, H] = fitCanvas(canvas);
     if (!view) return;
     const c = Number($("pool-channel").value || 0);
-    const cell = Math.min((W - 40) / 26, (H - 60) / 17);
+    const cell = Math.min((W - 40) / 26, (H - 60) / 17, 18);
     const r = view.r[c], gp = view.grad_p[c], gr = view.grad_r[c];
     const ax = 10, ay = 26, bx = ax + 9 * cell, gx = 10, gy = ay + 9 * cell + 24, hx = gx + 9 * cell + 6 * cell;
     grid(ctx, r, ax, ay, cell, { zeroGrey: true });
     label(ctx, "r (ReLU output)", ax, ay);
     grid(ctx, view.p[c], bx, ay, cell * 2, { zeroGrey: true });
     label(ctx, "p = max of each 2×2", bx, ay);
-    grid(ctx, gp, gx + 2 * cell, gy, cell * 2, { numbers: true, digits: 2 });
+    grid(ctx, gp, gx + 2 * cell, gy, cell * 2);
     label(ctx, "dL/dp", gx + 2 * cell, gy);
     grid(ctx, gr, hx, gy, cell, { zeroGrey: true });
     label(ctx, "dL/dr (routed)", hx, gy);

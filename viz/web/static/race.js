@@ -86,7 +86,7 @@
   function tick(now) {
     if (!playing || !result) return;
     const perSecond = Math.max(60, result.steps / 6);  // a whole race in about 6 s
-    step = Math.min(result.steps, step + (now - lastTick) / 1000 * perSecond);
+    step = Math.min(result.steps, step + Math.max(0, now - lastTick) / 1000 * perSecond);
     lastTick = now;
     draw();
     if (step >= result.steps) { play(false); return; }
@@ -128,7 +128,7 @@
   function draw() {
     const canvas = $("race-canvas");
     const [ctx, W, H] = fitCanvas(canvas);
-    const k = Math.floor(step);
+    const k = Math.max(0, Math.floor(step));
     $("scrub").value = k;
     $("step-out").textContent = "step " + k + (result ? " / " + result.steps : "");
     canvas.dataset.step = k;
@@ -216,7 +216,7 @@
   $("race-form").addEventListener("submit", (ev) => { ev.preventDefault(); withBusy($("btn-race"), raceAll); });
   $("btn-defaults").addEventListener("click", () => { setDefaults(); withBusy($("btn-race"), raceAll); });
   $("btn-play").addEventListener("click", () => play(!playing));
-  $("scrub").addEventListener("input", () => { play(false); step = Number($("scrub").value); draw(); });
+  $("scrub").addEventListener("input", () => { step = Number($("scrub").value); play(false); });
   $("opt-list").addEventListener("input", function (ev) {
     const n = ev.target.dataset.opt || ev.target.value;
     if (ev.target.classList.contains("opt")) {  // a toggle: show/hide at once, race it if never raced
