@@ -65,12 +65,15 @@ __all__ = [
     "unigram_baseline",
     "bigram_baseline",
     "CharMLP",
+    "CharRNN",
     "complete",
     "train_charlm",
     "TrainResult",
     "build_model",
     "MODEL_CONFIG",
     "TRAIN_CONFIG",
+    "MODEL_CONFIGS",
+    "TRAIN_CONFIGS",
     "cache_dir",
     "cache_path",
     "load_or_train",
@@ -217,9 +220,51 @@ class CharMLP(Module):
         return ", ".join(f"{k}={v!r}" for k, v in self.config().items())
 
 
+class CharRNN(Module):
+    """A recurrent language model over the same context window as `CharMLP`:
+
+        Embedding(V, emb_dim) -> GRU or LSTM(emb_dim, hidden) reading the block_size characters
+        in order -> the last hidden state -> Linear(hidden, V)
+
+    Where the MLP gives every context position its own weights, the recurrent cell applies the
+    same weights at every position and carries what it has read in its state (a GRU's gates
+    decide what to keep). Input (N, block_size) int64, output logits (N, V), like `CharMLP`.
+    """
+
+    def __init__(self, vocab_size: int, block_size: int = 8, emb_dim: int = 16, hidden: int = 128,
+                 cell: str = "gru") -> None:
+        from . import GRU, LSTM, Embedding, Linear  # after nn is loaded
+
+        if cell not in ("gru", "lstm"):
+            raise ValueError(f"CharRNN: cell must be 'gru' or 'lstm', got {cell!r}")
+        self.vocab_size = _positive_int("CharRNN: vocab_size", vocab_size)
+        self.block_size = _positive_int("CharRNN: block_size", block_size)
+        self.emb_dim = _positive_int("CharRNN: emb_dim", emb_dim)
+        self.hidden = _positive_int("CharRNN: hidden", hidden)
+        self.cell = cell
+        self.embedding = Embedding(self.vocab_size, self.emb_dim)
+        self.rnn = (GRU if cell == "gru" else LSTM)(self.emb_dim, self.hidden, batch_first=True)
+        self.head = Linear(self.hidden, self.vocab_size)
+        self.head.weight.data = self.head.weight.data * 0.1  # first logits near 0, as CharMLP
+
+    def forward(self, x: Any) -> Value:
+        out, _ = self.rnn(self.embedding(x))  # (N, block_size, hidden)
+        return self.head(out[:, -1])
+
+    def config(self) -> dict[str, Any]:
+        return {"vocab_size": self.vocab_size, "block_size": self.block_size, "emb_dim": self.emb_dim,
+                "hidden": self.hidden, "cell": self.cell}
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+
+
 def build_model(vocab_size: int, **config: Any) -> Module:
-    """The character model for `config` (the `CharMLP` arguments): the one place a model is built,
-    for training (`train_charlm`) and for loading cached weights (`load_or_train`)."""
+    """The character model for `config` (the `CharMLP` arguments, or `CharRNN`'s with cell="gru"/"lstm"):
+    the one place a model is built, for training (`train_charlm`) and for loading cached weights."""
+    if config.get("cell", "mlp") != "mlp":
+        return CharRNN(vocab_size, **config)
+    config.pop("cell", None)
     return CharMLP(vocab_size, **config)
 
 
@@ -383,7 +428,7 @@ def train_charlm(words: Sequence[str], optimizer_factory: Callable[[list[Value]]
                  block_size: int = 3, emb_dim: int = 10, hidden: int = 200, activation: str = "tanh",
                  batchnorm: bool = False, epochs: int = 8, batch_size: int = 64, lr_decay: float = 0.7,
                  val_fraction: float = 0.1, seed: int = 0, verbose: int = 1,
-                 vocab: CharVocab | None = None) -> TrainResult:
+                 vocab: CharVocab | None = None, cell: str = "mlp") -> TrainResult:
     """Split `words`, train a `CharMLP` on the training names with `fit`, report the losses.
 
     Every distinct name counts once (the census frequencies are not used as weights): weighting
@@ -404,8 +449,11 @@ def train_charlm(words: Sequence[str], optimizer_factory: Callable[[list[Value]]
     X_train, Y_train = build_dataset(train_words, vocab, block_size)
     X_val, Y_val = build_dataset(val_words, vocab, block_size)
     manual_seed(seed)
-    model = build_model(len(vocab), block_size=block_size, emb_dim=emb_dim, hidden=hidden, activation=activation,
-                        batchnorm=batchnorm)
+    if cell == "mlp":
+        model = build_model(len(vocab), block_size=block_size, emb_dim=emb_dim, hidden=hidden,
+                            activation=activation, batchnorm=batchnorm)
+    else:  # cell="gru"/"lstm": a CharRNN
+        model = build_model(len(vocab), block_size=block_size, emb_dim=emb_dim, hidden=hidden, cell=cell)
     optimizer = optimizer_factory(model.parameters())
     schedule = LearningRateScheduler(lambda epoch, lr: lr if epoch == 0 else lr * lr_decay)
     start = time.perf_counter()
@@ -435,6 +483,17 @@ MODEL_CONFIG: dict[str, Any] = {"block_size": 4, "emb_dim": 16, "hidden": 200, "
                                 "batchnorm": False}
 TRAIN_CONFIG: dict[str, Any] = {"epochs": 12, "batch_size": 128, "lr": 2e-2, "lr_decay": 0.75, "seed": 0,
                                 "val_fraction": 0.1}
+# The recurrent alternatives (`autocomplete --model gru`): a longer window, fewer epochs (each step costs more).
+MODEL_CONFIGS: dict[str, dict[str, Any]] = {
+    "mlp": MODEL_CONFIG,
+    "gru": {"cell": "gru", "block_size": 8, "emb_dim": 16, "hidden": 64},
+    "lstm": {"cell": "lstm", "block_size": 8, "emb_dim": 16, "hidden": 64},
+}
+TRAIN_CONFIGS: dict[str, dict[str, Any]] = {
+    "mlp": TRAIN_CONFIG,
+    "gru": {**TRAIN_CONFIG, "epochs": 4, "lr": 1e-2, "lr_decay": 0.6},
+    "lstm": {**TRAIN_CONFIG, "epochs": 4, "lr": 1e-2, "lr_decay": 0.6},
+}
 _INFO_KEYS = ("val_loss", "train_loss", "unigram", "bigram", "seconds")
 
 
@@ -448,17 +507,17 @@ def cache_dir() -> Path:
     return base / "tinygrad_edu"
 
 
-def cache_path() -> Path:
-    """The weights file; its name encodes the model and training settings."""
-    m, t = MODEL_CONFIG, TRAIN_CONFIG
-    tag = (f"b{m['block_size']}-e{m['emb_dim']}-h{m['hidden']}-{m['activation']}{'-bn' if m['batchnorm'] else ''}"
-           f"-ep{t['epochs']}-s{t['seed']}")
+def cache_path(model: str = "mlp") -> Path:
+    """The weights file of `model` ("mlp", "gru", "lstm"); its name encodes the model and training settings."""
+    m, t = MODEL_CONFIGS[model], TRAIN_CONFIGS[model]
+    kind = m["activation"] + ("-bn" if m["batchnorm"] else "") if model == "mlp" else model
+    tag = f"b{m['block_size']}-e{m['emb_dim']}-h{m['hidden']}-{kind}-ep{t['epochs']}-s{t['seed']}"
     return cache_dir() / f"charlm-{tag}.npz"
 
 
 def load_or_train(words: list[str], vocab: CharVocab, make_optimizer: Callable[[list[Value], float], Any],
                   retrain: bool = False, log: Callable[[str], None] = print,
-                  verbose: int = 1) -> tuple[Module, dict[str, Any]]:
+                  verbose: int = 1, model_name: str = "mlp") -> tuple[Module, dict[str, Any]]:
     """The cached model if it loads cleanly, else one trained with `make_optimizer(params, lr)`
     (`nn` does not import `optim`) and then cached. `log` receives one-line messages (training
     started, an unreadable cache, a cache that could not be written).
@@ -466,9 +525,11 @@ def load_or_train(words: list[str], vocab: CharVocab, make_optimizer: Callable[[
     Returns (model in eval mode, info) where info holds the losses measured at training time
     (empty if the side file with them is missing), "source" ("cache" or "trained") and "path".
     """
-    path = cache_path()
+    if model_name not in MODEL_CONFIGS:
+        raise ValueError(f"load_or_train: model_name must be one of {tuple(MODEL_CONFIGS)}, got {model_name!r}")
+    path = cache_path(model_name)
     if not retrain and path.exists():
-        model = build_model(len(vocab), **MODEL_CONFIG)
+        model = build_model(len(vocab), **MODEL_CONFIGS[model_name])
         try:
             model.load(path)
             _check_finite(model)
@@ -477,7 +538,8 @@ def load_or_train(words: list[str], vocab: CharVocab, make_optimizer: Callable[[
         else:
             model.eval()
             return model, {**_read_info(path), "source": "cache", "path": str(path)}
-    model, info = train_for_cache(words, vocab, make_optimizer, log, verbose)
+    extra = {} if model_name == "mlp" else {"model_name": model_name}
+    model, info = train_for_cache(words, vocab, make_optimizer, log, verbose, **extra)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         model.save(path)  # atomic: a temporary file renamed over the old one
@@ -488,11 +550,14 @@ def load_or_train(words: list[str], vocab: CharVocab, make_optimizer: Callable[[
 
 
 def train_for_cache(words: list[str], vocab: CharVocab, make_optimizer: Callable[[list[Value], float], Any],
-                    log: Callable[[str], None] = print, verbose: int = 1) -> tuple[Module, dict[str, Any]]:
-    """Train the lesson's model (MODEL_CONFIG, TRAIN_CONFIG); (model, the losses to cache)."""
-    t = TRAIN_CONFIG
-    log(f"training the character model on {len(words)} names (first run; cached afterwards)")
-    result = train_charlm(words, lambda params: make_optimizer(params, t["lr"]), vocab=vocab, **MODEL_CONFIG,
+                    log: Callable[[str], None] = print, verbose: int = 1,
+                    model_name: str = "mlp") -> tuple[Module, dict[str, Any]]:
+    """Train the lesson's model (MODEL_CONFIGS[model_name], TRAIN_CONFIGS[model_name]); (model, the losses to cache)."""
+    t = TRAIN_CONFIGS[model_name]
+    kind = "" if model_name == "mlp" else f" ({model_name.upper()})"
+    log(f"training the character model{kind} on {len(words)} names (first run; cached afterwards)")
+    result = train_charlm(words, lambda params: make_optimizer(params, t["lr"]), vocab=vocab,
+                          **MODEL_CONFIGS[model_name],
                           epochs=t["epochs"], batch_size=t["batch_size"], lr_decay=t["lr_decay"],
                           val_fraction=t["val_fraction"], seed=t["seed"], verbose=verbose)
     info = {key: getattr(result, key) for key in _INFO_KEYS}

@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(both shown with P(completion | prefix), end of name included)")
     parser.add_argument("--seed", type=int, default=None, help="random seed for --method sample")
     parser.add_argument("--retrain", action="store_true", help="train the model again and overwrite the cache")
+    parser.add_argument("--model", choices=("mlp", "gru", "lstm"), default="mlp",
+                        help="mlp (default), or also a recurrent language model (gru, lstm) shown after the MLP")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,6 +62,15 @@ def run(args: argparse.Namespace) -> int:
     trie_hits = trie.complete(prefix, k)
     model_hits = complete(model, vocab, prefix, k=k, method=args.method, temperature=temperature, rng=rng)
     print(format_report(prefix, trie_hits, model_hits, trie, args.method, temperature, info))
+    if args.model != "mlp":  # the recurrent model, compared with the MLP above
+        rnn, rnn_info = load_or_train([name for name, _ in names], vocab,
+                                      lambda params, lr: catalog.make("adam", params, lr), retrain=args.retrain,
+                                      log=lambda message: print(f"autocomplete: {message}", file=sys.stderr),
+                                      model_name=args.model)
+        hits = complete(rnn, vocab, prefix, k=k, method=args.method, temperature=temperature, rng=rng)
+        print()
+        print(format_report(prefix, trie_hits, hits, trie, args.method, temperature, rnn_info,
+                            model_name=args.model.upper(), show_trie=False))
     return 0
 
 
@@ -82,7 +93,8 @@ def _check_args(args: argparse.Namespace) -> tuple[str, int, float]:
 # ----------------------------------------------------------------------------- output
 
 def format_report(prefix: str, trie_hits: list[tuple[str, int]], model_hits: list[tuple[str, float]],
-                  real_names: Any, method: str, temperature: float, info: dict[str, Any]) -> str:
+                  real_names: Any, method: str, temperature: float, info: dict[str, Any],
+                  model_name: str = "MLP", show_trie: bool = True) -> str:
     """The two lists side by side in sections; `real_names` supports `in` (the Trie)."""
     width = max([len(w) for w, _ in trie_hits + model_hits] + [8]) + 2
     lines = [f'Trie: census names starting with "{prefix}", by count (per 100,000 people)']
@@ -90,9 +102,13 @@ def format_report(prefix: str, trie_hits: list[tuple[str, int]], model_hits: lis
         lines += [f"  {i:2d}. {word:<{width}}{count:>8}" for i, (word, count) in enumerate(trie_hits, 1)]
     else:
         lines.append("      (no census name starts with it)")
+    if not show_trie:
+        lines = []
     how = "beam search" if method == "beam" else "sampling"
     temp = "" if temperature == 1.0 else f", temperature {temperature:g}"
-    lines += ["", f'Model: character-level MLP, {how}{temp}; P(completion | "{prefix}"), end of name included']
+    lines += ["", f'Model: character-level {model_name}, {how}{temp}; P(completion | "{prefix}"), end of name included']
+    if not show_trie:
+        lines = lines[1:]
     if model_hits:
         for i, (word, p) in enumerate(model_hits, 1):
             mark = "  * real name" if word in real_names else ""
