@@ -425,9 +425,10 @@ class ReduceLROnPlateau(Callback):
 
     Keras semantics, checked at the end of every epoch: improvement means `current < best -
     min_delta` ("min" mode) or `current > best + min_delta` ("max"); without one for `patience`
-    epochs, `lr = max(lr * factor, min_lr)` and the counter restarts, then `cooldown` epochs pass
-    before counting again. `self.reductions` lists `(epoch, new_lr)`. (The same rule as
-    `optim.lr_scheduler.ReduceLROnPlateau`, as a `fit` callback; `nn` does not import `optim`.)
+    epochs, `lr = max(lr * factor, min_lr)` and the counter restarts after a `cooldown` (as Keras:
+    the cooldown counts down once per epoch and the epoch on which it reaches 0 already counts).
+    `self.reductions` lists `(epoch, new_lr)`. (The same rule as `optim.lr_scheduler.ReduceLROnPlateau`,
+    as a `fit` callback; `nn` does not import `optim`.)
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, mode: str = "auto",
