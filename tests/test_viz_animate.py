@@ -147,7 +147,8 @@ def test_in_headless_chromium(tmp_path):
             page.dispatch_event("#slider", "input")
             assert visible() == "2"
             # frame 2 recolours the one drawing: the node pushing its gradient has the red outline
-            red = page.locator("#viewport svg g.node path[stroke='#d62728'], #viewport svg g.node polygon[stroke='#d62728']")
+            red = page.locator("#viewport svg g.node path[stroke='#d62728'], "
+                               "#viewport svg g.node polygon[stroke='#d62728']")
             assert red.count() == 1
             page.click("#zoom-in")
             assert float(page.get_attribute("#viewport", "data-scale")) > 0
