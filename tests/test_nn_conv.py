@@ -171,3 +171,14 @@ def test_float32_stays_float32():
 def test_bad_input_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_second_order_through_the_composites():
+    from tinygrad_edu import gradgradcheck
+
+    x, w, b = (Value(rng.standard_normal(s)) for s in ((1, 2, 5, 5), (2, 2, 2, 2), (2,)))
+    assert gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), x, w, b)
+    assert gradgradcheck(lambda x, w: F.conv1d(x, w, padding=1, groups=2, padding_mode="reflect"),
+                         Value(rng.standard_normal((1, 2, 6))), Value(rng.standard_normal((2, 1, 3))))
+    assert gradgradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=2),
+                         Value(rng.standard_normal((1, 2, 3, 3))), Value(rng.standard_normal((2, 1, 2, 2))))

@@ -55,3 +55,10 @@ def test_layer_norm_errors_and_identity():
         F.layer_norm(np.zeros((2, 3)), 3, Value(np.ones(4)))
     x = Value(np.ones(3))
     assert nn.Identity(54, unused="x")(x) is x
+
+
+def test_second_order_layer_norm():
+    from tinygrad_edu import gradgradcheck
+
+    args = [Value(rng.standard_normal(s)) for s in ((3, 2), (2,), (2,))]
+    assert gradgradcheck(lambda x, w, b: F.layer_norm(x, (2,), w, b), *args)

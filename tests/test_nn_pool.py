@@ -135,3 +135,12 @@ def test_float32_kept():
 def test_bad_input_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_second_order_through_the_composites():
+    from tinygrad_edu import gradgradcheck
+
+    x = Value(rng.standard_normal((1, 2, 5, 5)))
+    for f in (lambda v: F.max_pool2d(v, 2), lambda v: F.max_pool2d(v, 3, 2, 1),
+              lambda v: F.avg_pool2d(v, 3, 2, 1, count_include_pad=False), lambda v: F.adaptive_avg_pool2d(v, (2, 3))):
+        assert gradgradcheck(f, x)

@@ -185,3 +185,11 @@ def test_fused_gru_equals_cell_loop_and_composite():
     yc = GRUSequenceFn.composite(None, *args, reverse=True)
     np.testing.assert_allclose(y.data, yc.data, atol=1e-12)
     assert gradcheck(lambda *a: GRUSequenceFn.apply(*a, reverse=False), *args)
+
+
+def test_second_order_gru_sequence():
+    from nn.functional.rnn import GRUSequenceFn
+    from tinygrad_edu import gradgradcheck
+
+    args = [Value(rng.standard_normal(s)) for s in ((3, 2, 2), (2, 2), (6, 2), (6, 2), (6,), (6,))]
+    assert gradgradcheck(lambda *a: GRUSequenceFn.apply(*a, reverse=True), *args)
