@@ -11,7 +11,28 @@ submodules `nn.init`, `nn.data`, `nn.text`, `nn.scalar` and `nn.diagnostics` hol
 """
 
 from . import charlm, data, diagnostics, init, scalar, text
-from .activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh, get_activation
+from .activations import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    Mish,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softmin,
+    Softplus,
+    Softsign,
+    Tanh,
+    get_activation,
+)
 from .callbacks import (
     Callback,
     CSVLogger,
@@ -72,6 +93,8 @@ __all__ = [
     "Module", "Linear", "Sequential", "MLP", "Dropout", "BatchNorm1d", "BatchNorm2d", "Flatten", "Conv2d", "MaxPool2d",
     "Embedding",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softplus", "GELU", "Softmax", "get_activation",
+    "SiLU", "Mish", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "SELU", "CELU", "LogSigmoid", "Softsign",
+    "Softmin",
     "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge_loss",
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss", "l1_penalty", "l2_penalty",
     "fit", "evaluate", "predict", "History", "Callback", "EarlyStopping", "LearningRateScheduler",

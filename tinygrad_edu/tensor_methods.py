@@ -332,11 +332,11 @@ class TensorMethods:
 
     @_composite("hardswish")
     def hardswish(self) -> Any:
-        """x relu6(x + 3) / 6: 0 below -3, x above 3, x (x + 3) / 6 between (torch's gradient
-        (2x + 3) / 6 on [-3, 3], edges included)."""
+        """x relu6(x + 3) / 6: 0 up to -3, x from 3 on, x (x + 3) / 6 between (gradient (2x + 3) / 6
+        strictly inside; at the edges torch's one-sided choice: 0 at -3, 1 at 3)."""
         x = self._data
         mid = self * (self + 3) * (1 / 6)
-        return _f().where(x < -3, np.zeros_like(x), _f().where(x <= 3, mid, self))
+        return _f().where(x <= -3, np.zeros_like(x), _f().where(x < 3, mid, self))
 
     @_composite("selu")
     def selu(self) -> Any:

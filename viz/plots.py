@@ -60,16 +60,13 @@ def plot_activations(names: Sequence[str] | None = None, path: Any = None) -> Fi
         raise ValueError("plot_activations: give at least one activation name")
     acts = []
     for name in names:
-        cls = nn.get_activation(name)
-        if cls.__name__ == "Softmax":
-            raise ValueError("plot_activations: softmax maps a vector to a vector; it has no 1-D plot")
-        acts.append((name, cls))
+        acts.append((name, nn.get_activation(name)))
     cols = min(3, len(acts))
     rows = math.ceil(len(acts) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
     x = np.linspace(-6, 6, 1201)
     for ax, (_name, cls) in zip(axes.flat, acts):
-        f, d = np.asarray(cls.function(x), dtype=float), np.asarray(cls.derivative(x), dtype=float)
+        f, d = _curves(cls, x)
         _shade_where(ax, x, np.abs(d) < SATURATION)
         ax.axhline(0, color="#999999", lw=0.6)
         ax.axvline(0, color="#999999", lw=0.6)
@@ -79,7 +76,7 @@ def plot_activations(names: Sequence[str] | None = None, path: Any = None) -> Fi
         ax.plot(x[k], d[k], "o", color=COLORS[3], ms=5)
         ax.text(0.03, 0.95, f"max f'(x) = {d[k]:.2g}", transform=ax.transAxes, fontsize=9, va="top",
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
-        ax.set_title(cls.__name__, fontsize=12)
+        ax.set_title(cls.__name__ + (" of (x, 0), entry 0" if _vector_valued(cls) else ""), fontsize=12)
         ax.set_xlim(-6, 6)
         lo, hi = min(f.min(), d.min()), max(f.max(), d.max())
         ax.set_ylim(max(lo, -2.0) - 0.15, min(hi, 3.0) + 0.35)
@@ -96,6 +93,20 @@ def plot_activations(names: Sequence[str] | None = None, path: Any = None) -> Fi
     fig.suptitle("Activation functions and their derivatives", fontsize=13)
     fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     return _finish(fig, path)
+
+
+def _vector_valued(cls: Any) -> bool:
+    return getattr(cls, "__name__", "") in ("Softmax", "Softmin")
+
+
+def _curves(cls: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) and f'(x) on the grid. Softmax and softmin map vectors to vectors: plotted is entry 0
+    of f((x, 0)) (the two-class case, a sigmoid for softmax) and its diagonal derivative."""
+    if _vector_valued(cls):
+        pairs = np.stack([x, np.zeros_like(x)], axis=-1)
+        return (np.asarray(cls.function(pairs), dtype=float)[:, 0],
+                np.asarray(cls.derivative(pairs), dtype=float)[:, 0])
+    return np.asarray(cls.function(x), dtype=float), np.asarray(cls.derivative(x), dtype=float)
 
 
 def _shade_where(ax: Any, x: np.ndarray, mask: np.ndarray) -> None:
