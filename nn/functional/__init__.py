@@ -1,6 +1,9 @@
 """Fused primitives used by the layers and losses: `Function` subclasses with forward and
 backward side by side (the engine's extension point)."""
 
+from tinygrad_edu import one_hot, pad  # the engine's ops, under torch.nn.functional's names
+
+from .attention import scaled_dot_product_attention
 from .conv import (
     Conv1dFn,
     Conv2dFn,
@@ -16,7 +19,20 @@ from .conv import (
 from .embedding import EmbeddingFn, embedding
 from .interpolate import interpolate, upsample
 from .linear import LinearFn, linear
-from .loss import BCEFn, BCEWithLogitsFn, CrossEntropyFn
+from .loss import (
+    BCEFn,
+    BCEWithLogitsFn,
+    CrossEntropyFn,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from .norm import BatchNormFn, LayerNormFn, layer_norm
 from .pool import (
     AvgPoolFn,
@@ -39,3 +55,5 @@ __all__ = ["LinearFn", "linear", "BatchNormFn", "CrossEntropyFn", "BCEFn", "BCEW
            "conv_transpose2d", "MaxPoolFn", "MaxPoolTiledFn", "AvgPoolFn", "max_pool1d", "max_pool3d", "avg_pool1d",
            "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "interpolate", "upsample", "LayerNormFn",
            "layer_norm", "rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell"]
+__all__ += ["nll_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss",
+            "smooth_l1_loss", "kl_div", "l1_loss", "mse_loss", "one_hot", "pad", "scaled_dot_product_attention"]
