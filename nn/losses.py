@@ -22,12 +22,13 @@ import numpy as np
 
 from tinygrad_edu import Value
 
+from .functional import loss as _functional
 from .functional.loss import BCEFn, BCEWithLogitsFn, CrossEntropyFn
 from .module import Module
 
 __all__ = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
            "hinge_loss", "l1_penalty", "l2_penalty", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
-           "CrossEntropyLoss", "HingeLoss"]
+           "CrossEntropyLoss", "HingeLoss", "NLLLoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "KLDivLoss"]
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -212,3 +213,63 @@ class HingeLoss(_Loss):
     """Module form of `hinge_loss` (labels -1/+1)."""
 
     fn = staticmethod(hinge_loss)
+
+
+# --- module forms of nn.functional's losses with torch's options --------------------------------
+class _FunctionalLoss(Module):
+    """Module form of an nn.functional loss; the options given to the constructor are kept and
+    passed on every call: `HuberLoss(delta=0.5)(pred, target)`."""
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+
+    def forward(self, pred: Value, target: Any) -> Value:
+        return self._fn(pred, target, **self.options)
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in self.options.items() if not isinstance(v, np.ndarray))
+
+
+class NLLLoss(_FunctionalLoss):
+    """Module form of `nn.functional.nll_loss` (log-probabilities and integer classes)."""
+
+    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean") -> None:
+        super().__init__(weight=weight, ignore_index=ignore_index, reduction=reduction)
+
+    _fn = staticmethod(_functional.nll_loss)
+
+
+class L1Loss(_FunctionalLoss):
+    """Module form of `nn.functional.l1_loss`: |pred - target|, reduced."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+
+    _fn = staticmethod(_functional.l1_loss)
+
+
+class HuberLoss(_FunctionalLoss):
+    """Module form of `nn.functional.huber_loss`."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction=reduction, delta=delta)
+
+    _fn = staticmethod(_functional.huber_loss)
+
+
+class SmoothL1Loss(_FunctionalLoss):
+    """Module form of `nn.functional.smooth_l1_loss`."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction=reduction, beta=beta)
+
+    _fn = staticmethod(_functional.smooth_l1_loss)
+
+
+class KLDivLoss(_FunctionalLoss):
+    """Module form of `nn.functional.kl_div` (input: log-probabilities)."""
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(reduction=reduction, log_target=log_target)
+
+    _fn = staticmethod(_functional.kl_div)

@@ -231,7 +231,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
         logp, np.where(valid, t, -1), w, -1, reduction)
     if not label_smoothing:
         return nll
-    smooth = -(logp if w_b is None else logp * w_b).sum(axis=axis) * valid
+    smooth = -(logp if w_b is None else logp * w_b).sum(axis=axis) * valid.astype(x.dtype)
     if reduction == "none":
         smooth_r = smooth
     elif reduction == "sum":
