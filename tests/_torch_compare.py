@@ -87,6 +87,45 @@ def against_torch(ours, ref, arrays, *, family="elementwise", rtol=1e-7, atol=1e
         errs[2] = max(errs[2], _err(got, ref_h))
 
 
+def against_autograd(ours, ref, arrays, *, family="elementwise", rtol=1e-9, atol=1e-12, seed=0):
+    """The same three checks against HIPS autograd (`ref` written with autograd.numpy): forward,
+    vjp for a random u, and the gradient of sum_i <vjp_i, v_i> (autograd differentiated twice)."""
+    autograd = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    vals = [Value(np.array(a, dtype=np.float64)) for a in arrays]
+    out = ours(*vals)
+    expected = ref(*arrays)
+    np.testing.assert_allclose(out.data, expected, rtol=rtol, atol=atol)
+    errs = ERRORS["autograd " + family]
+    errs[0] = max(errs[0], _err(out.data, expected))
+    rng = np.random.default_rng(seed)
+    u = rng.standard_normal(np.shape(expected))
+    vs = [rng.standard_normal(np.shape(a)) for a in arrays]
+    gs = tg.grad(out, vals, grad_outputs=u, create_graph=True, allow_unused=True)
+
+    def vjp(i):
+        return autograd.grad(lambda *a: anp.sum(ref(*a) * u), i)
+
+    for i, g in enumerate(gs):
+        g_ref = vjp(i)(*arrays)
+        np.testing.assert_allclose(g.data, g_ref, rtol=rtol, atol=atol, err_msg=f"first derivative, input {i}")
+        errs[1] = max(errs[1], _err(g.data, g_ref))
+    total = None
+    for g, v in zip(gs, vs):
+        term = (g * v).sum()
+        total = term if total is None else total + term
+    hv = tg.grad(total, vals, allow_unused=True) if total.requires_grad else [np.zeros(np.shape(a)) for a in arrays]
+
+    def s(*a):
+        return sum(anp.sum(vjp(i)(*a) * vs[i]) for i in range(len(a)))
+
+    for i, h in enumerate(hv):
+        h_ref = autograd.grad(s, i)(*arrays)
+        got = h.data if isinstance(h, Value) else h
+        np.testing.assert_allclose(got, h_ref, rtol=rtol, atol=atol, err_msg=f"second derivative, input {i}")
+        errs[2] = max(errs[2], _err(got, h_ref))
+
+
 def report() -> str:
     rows = [f"{'family':<14} {'forward':>10} {'1st order':>10} {'2nd order':>10}"]
     for fam, (f, g1, g2) in sorted(ERRORS.items()):

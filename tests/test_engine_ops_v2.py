@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from _torch_compare import against_torch
+from _torch_compare import against_autograd, against_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
@@ -426,6 +426,59 @@ def test_matmul_every_rank_against_torch(sa, sb):
     rng = np.random.default_rng(1)
     against_torch(lambda a, b: a @ b, lambda a, b: a @ b, [rng.standard_normal(sa), rng.standard_normal(sb)],
                   family="linalg")
+
+
+# --- HIPS autograd, an independent oracle, where it has the op (no torch needed) ------------------------
+def _u(*s, lo=-0.9, hi=0.9):
+    return np.random.default_rng(len(s) * 7 + s[0]).uniform(lo, hi, s)
+
+
+def _autograd_cases():
+    anp = pytest.importorskip("autograd.numpy")
+    asp = pytest.importorskip("autograd.scipy.special")
+    unary = [("tan", "tan"), ("asin", "arcsin"), ("acos", "arccos"), ("atan", "arctan"), ("sinh", "sinh"),
+             ("cosh", "cosh"), ("asinh", "arcsinh"), ("atanh", "arctanh"), ("log1p", "log1p"), ("expm1", "expm1"),
+             ("sign", "sign"), ("floor", "floor"), ("ceil", "ceil"), ("round", "round"), ("trunc", "trunc")]
+    cases = [(n, "elementwise", lambda x, n=n: getattr(x, n)(), getattr(anp, a), [_u(3, 4)]) for n, a in unary]
+    return cases + [
+        ("acosh", "elementwise", lambda x: x.acosh(), anp.arccosh, [_u(3, 4) + 2]),
+        ("log2", "elementwise", lambda x: x.log2(), anp.log2, [_u(3, 4) + 2]),
+        ("log10", "elementwise", lambda x: x.log10(), anp.log10, [_u(3, 4) + 2]),
+        ("erf", "elementwise", lambda x: x.erf(), asp.erf, [_u(3, 4) * 3]),
+        ("logaddexp", "elementwise", lambda a, b: a.logaddexp(b), anp.logaddexp, [_u(3, 4), _u(4)]),
+        ("remainder", "elementwise", lambda a, b: a.remainder(b), anp.remainder, [_u(3, 4), _u(4) + 2]),
+        ("prod", "reductions", lambda a: a.prod(axis=1), lambda a: anp.prod(a, axis=1), [_u(3, 4)]),
+        ("cumsum", "reductions", lambda a: a.cumsum(1), lambda a: anp.cumsum(a, axis=1), [_u(3, 4)]),
+        ("std", "reductions", lambda a: a.std(axis=1), lambda a: anp.std(a, axis=1, ddof=1), [_u(3, 4)]),
+        ("norm", "reductions", lambda a: a.norm(dim=1), lambda a: anp.linalg.norm(a, axis=1), [_u(3, 4)]),
+        ("einsum", "linalg", lambda a, b: tg.einsum("bij,jk->bki", a, b), lambda a, b: anp.einsum("bij,jk->bki", a, b),
+         [_u(2, 3, 4), _u(4, 2)]),
+        ("outer", "linalg", lambda a, b: a.outer(b), anp.outer, [_u(3), _u(4)]),
+        ("matmul", "linalg", lambda a, b: a @ b, anp.matmul, [_u(2, 3, 4), _u(4)]),
+        ("tril", "indexing/shape", lambda a: a.tril(1), lambda a: anp.tril(a, 1), [_u(3, 4)]),
+        ("triu", "indexing/shape", lambda a: a.triu(), lambda a: anp.triu(a), [_u(3, 4)]),
+        ("roll", "indexing/shape", lambda a: a.roll(1, 1), lambda a: anp.roll(a, 1, 1), [_u(3, 4)]),
+        ("repeat_interleave", "indexing/shape", lambda a: a.repeat_interleave(2, 1), lambda a: anp.repeat(a, 2, 1),
+         [_u(3, 4)]),
+        ("repeat", "indexing/shape", lambda a: a.repeat(2, 1), lambda a: anp.tile(a, (2, 1)), [_u(3, 4)]),
+        ("pad", "indexing/shape", lambda a: a.pad((1, 2)), lambda a: anp.pad(a, ((0, 0), (1, 2)), mode="constant"),
+         [_u(3, 4)]),
+        ("squeeze", "indexing/shape", lambda a: a.squeeze(), anp.squeeze, [_u(3, 1, 4)]),
+    ]
+
+
+AUTOGRAD_NAMES = ["tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "atanh", "log1p", "expm1", "sign", "floor",
+                  "ceil", "round", "trunc", "acosh", "log2", "log10", "erf", "logaddexp", "remainder", "prod",
+                  "cumsum", "std", "norm", "einsum", "outer", "matmul", "tril", "triu", "roll", "repeat_interleave",
+                  "repeat", "pad", "squeeze"]
+
+
+@pytest.mark.filterwarnings("ignore:Output seems independent of input")
+@pytest.mark.parametrize("name", AUTOGRAD_NAMES)
+def test_against_hips_autograd_to_second_order(name):
+    (case,) = [c for c in _autograd_cases() if c[0] == name]
+    _, family, ours, ref, xs = case
+    against_autograd(ours, ref, xs, family=family)
 
 
 # --- finite differences (no torch needed): gradcheck and gradgradcheck -----------------------------------
