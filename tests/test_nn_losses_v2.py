@@ -24,6 +24,7 @@ except ImportError:
     torch = TF = None
 
 SET = settings(max_examples=10, deadline=None)
+pytestmark = pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")  # torch's note on kl_div's mean
 reductions = st.sampled_from(["mean", "sum", "none"])
 
 
