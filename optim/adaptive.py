@@ -2,9 +2,10 @@
 
 Each keeps running statistics of the gradient in `self.state[p]` (arrays shaped like p) and
 divides the step by a root-mean-square of past gradients, so coordinates with large gradients
-take smaller steps. All updates are whole-array numpy operations done in place: intermediate
-results go into the optimizer's work arrays with `out=` (optim/_scratch.py), so a step allocates
-nothing, and each operation is the same one, in the same order, as the formula in the docstring.
+take smaller steps. All updates are whole-array numpy operations done in place. The parameters
+of a group that share a dtype (and step count) are updated together as one vector, and the
+intermediate results go into work arrays with `out=` (optim/_flat.py), so a step allocates
+nothing; each operation is the one of the formula in the docstring, in its order.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import numpy as np
 
 from tinygrad_edu import Value
 
-from ._scratch import scratch, subtract_
-from .optimizer import Optimizer, _check_nonnegative, _eval_closure, writable_data
+from ._flat import buckets, effective_grad
+from .optimizer import Optimizer, _check_nonnegative, _eval_closure
 
 
 def _zeros_like(p: Value) -> np.ndarray:
@@ -25,15 +26,8 @@ def _zeros_like(p: Value) -> np.ndarray:
     return np.zeros(data.shape, dtype=data.dtype)
 
 
-def _effective_grad(opt: Optimizer, p: Value, g: np.ndarray, maximize: bool, wd: float) -> np.ndarray:
-    """g, or -g (maximize), plus wd * p (L2 weight decay), computed in a work array when it changes."""
-    if not maximize and wd == 0:
-        return g
-    out = scratch(opt, p, 0)
-    if wd == 0:
-        return np.negative(g, out=out)
-    np.multiply(p.data, wd, out=out)
-    return (np.subtract if maximize else np.add)(out, g, out=out)
+def _step_count(state: dict[str, Any]) -> int:
+    return state["step"]
 
 
 class Adagrad(Optimizer):
@@ -83,18 +77,18 @@ class Adagrad(Optimizer):
         loss = _eval_closure(closure)
         for group in self.param_groups:
             wd, eps = group["weight_decay"], group["eps"]
-            for p, g in self._params_with_grad(group):
-                state = self._state_for(p, group)
-                state["step"] += 1
-                g = _effective_grad(self, p, g, group["maximize"], wd)
-                clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-                s = scratch(self, p, 1)
-                state["sum"] += np.multiply(g, g, out=s)  # s = s + g * g
-                np.sqrt(state["sum"], out=s)  # std = sqrt(s) + eps
+            for bucket, g in buckets(self, group, ("sum",), same=_step_count):
+                for state in bucket.states:
+                    state["step"] += 1
+                g = effective_grad(bucket, g, group["maximize"], wd)
+                clr = group["lr"] / (1 + (bucket.states[0]["step"] - 1) * group["lr_decay"])
+                s, acc = bucket.work(0), bucket.flat["sum"]
+                acc += np.multiply(g, g, out=s)  # s = s + g * g
+                np.sqrt(acc, out=s)  # std = sqrt(s) + eps
                 s += eps
                 np.divide(g, s, out=s)  # p = p - clr * (g / std)
                 s *= clr
-                subtract_(p, s)
+                bucket.subtract(0)
         return loss
 
 
@@ -148,18 +142,20 @@ class RMSprop(Optimizer):
         loss = _eval_closure(closure)
         for group in self.param_groups:
             lr, alpha, eps, wd, mu = (group[k] for k in ("lr", "alpha", "eps", "weight_decay", "momentum"))
-            for p, g in self._params_with_grad(group):
-                state = self._state_for(p, group)
-                state["step"] += 1
-                g = _effective_grad(self, p, g, group["maximize"], wd)
-                s = scratch(self, p, 1)
-                sq = state["square_avg"]  # sq = alpha * sq + (1 - alpha) * g * g
+            names = ("square_avg", *(("momentum_buffer",) if mu > 0 else ()),
+                     *(("grad_avg",) if group["centered"] else ()))
+            for bucket, g in buckets(self, group, names):
+                for state in bucket.states:
+                    state["step"] += 1
+                g = effective_grad(bucket, g, group["maximize"], wd)
+                s = bucket.work(0)
+                sq = bucket.flat["square_avg"]  # sq = alpha * sq + (1 - alpha) * g * g
                 sq *= alpha
                 np.multiply(g, 1 - alpha, out=s)
                 s *= g
                 sq += s
                 if group["centered"]:
-                    ga = state["grad_avg"]  # ga += (1 - alpha) * (g - ga): torch's lerp form
+                    ga = bucket.flat["grad_avg"]  # ga += (1 - alpha) * (g - ga): torch's lerp form
                     np.subtract(g, ga, out=s)
                     s *= 1 - alpha
                     ga += s
@@ -171,13 +167,13 @@ class RMSprop(Optimizer):
                 s += eps
                 np.divide(g, s, out=s)  # g / avg
                 if mu > 0:
-                    buf = state["momentum_buffer"]  # b = mu * b + g / avg; p = p - lr * b
+                    buf = bucket.flat["momentum_buffer"]  # b = mu * b + g / avg; p = p - lr * b
                     buf *= mu
                     buf += s
                     np.multiply(buf, lr, out=s)
                 else:
                     s *= lr  # p = p - lr * (g / avg)
-                subtract_(p, s)
+                bucket.subtract(0)
         return loss
 
 
@@ -239,18 +235,18 @@ class Adam(Optimizer):
         for group in self.param_groups:
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
-            for p, g in self._params_with_grad(group):
-                state = self._state_for(p, group)
-                state["step"] += 1
-                t = state["step"]
-                decoupled = wd != 0 and group["decoupled_weight_decay"]
+            decoupled = wd != 0 and group["decoupled_weight_decay"]
+            names = ("exp_avg", "exp_avg_sq", *(("max_exp_avg_sq",) if group["amsgrad"] else ()))
+            for bucket, g in buckets(self, group, names, same=_step_count):
+                for state in bucket.states:
+                    state["step"] += 1
+                t = bucket.states[0]["step"]
                 if decoupled:  # p = p * (1 - lr * wd)
-                    with writable_data(p) as w:
-                        w *= 1 - lr * wd
-                g = _effective_grad(self, p, g, group["maximize"], 0 if decoupled else wd)
+                    bucket.scale_data(1 - lr * wd)
+                g = effective_grad(bucket, g, group["maximize"], 0 if decoupled else wd)
 
-                s = scratch(self, p, 1)
-                m, v = state["exp_avg"], state["exp_avg_sq"]
+                s = bucket.work(0)
+                m, v = bucket.flat["exp_avg"], bucket.flat["exp_avg_sq"]
                 np.subtract(g, m, out=s)  # m += (1 - beta1) * (g - m): beta1*m + (1-beta1)*g, torch's lerp
                 s *= 1 - beta1
                 m += s
@@ -259,7 +255,8 @@ class Adam(Optimizer):
                 s *= g
                 v += s
                 if group["amsgrad"]:
-                    v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                    vmax = bucket.flat["max_exp_avg_sq"]
+                    v = np.maximum(vmax, v, out=vmax)
 
                 step_size = lr / (1 - beta1**t)
                 np.sqrt(v, out=s)  # denom = sqrt(v) / sqrt(1 - beta2**t) + eps
@@ -267,7 +264,7 @@ class Adam(Optimizer):
                 s += eps
                 np.divide(m, s, out=s)  # p = p - step_size * (m / denom)
                 s *= step_size
-                subtract_(p, s)
+                bucket.subtract(0)
         return loss
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from tinygrad_edu import Value
 
-from ._scratch import scratch, subtract_
+from ._flat import buckets, effective_grad
 from .optimizer import Optimizer, _check_nonnegative, _eval_closure
 
 
@@ -75,26 +75,22 @@ class SGD(Optimizer):
         return {"momentum_buffer": None}  # filled with the first gradient on the first step
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One SGD update of every parameter that has a gradient (in place, no new arrays after
-        the first step: intermediates go to the optimizer's work arrays with `out=`)."""
+        """One SGD update of every parameter that has a gradient.
+
+        The parameters of a group that share a dtype are updated together as one vector, in
+        place, with the intermediates in work arrays (optim/_flat.py): no array is allocated
+        after the first step."""
         loss = _eval_closure(closure)
         for group in self.param_groups:
             lr, mu, wd, d = group["lr"], group["momentum"], group["weight_decay"], group["dampening"]
-            for p, g in self._params_with_grad(group):
-                if group["maximize"] or wd != 0:  # g = -g + wd * p, in a work array (p.grad stays as it is)
-                    g_eff = scratch(self, p, 0)
-                    if wd != 0:
-                        np.multiply(p.data, wd, out=g_eff)
-                        (np.subtract if group["maximize"] else np.add)(g_eff, g, out=g_eff)
-                    else:
-                        np.negative(g, out=g_eff)
-                    g = g_eff
-                step = scratch(self, p, 1)
+            names = ("momentum_buffer",) if mu != 0 else ()
+            for bucket, g in buckets(self, group, names, same=lambda st: st.get("momentum_buffer") is None):
+                g = effective_grad(bucket, g, group["maximize"], wd)  # g = -g + wd * p
+                step = bucket.work(0)
                 if mu != 0:
-                    state = self._state_for(p, group)
-                    buf = state["momentum_buffer"]
+                    buf = bucket.flat["momentum_buffer"]
                     if buf is None:  # b = g
-                        buf = state["momentum_buffer"] = np.array(g, dtype=step.dtype, copy=True)
+                        buf = bucket.create("momentum_buffer", g)
                     else:  # b = mu * b + (1 - d) * g
                         buf *= mu
                         if d != 0:
@@ -109,5 +105,5 @@ class SGD(Optimizer):
                     else:  # g = b
                         g = buf
                 np.multiply(g, lr, out=step)  # p = p - lr * g
-                subtract_(p, step)
+                bucket.subtract(0)
         return loss
