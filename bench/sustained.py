@@ -105,7 +105,8 @@ def worker(key: str, system: str, seconds: float) -> dict:
     try:
         step = build()
     except ImportError as e:
-        return {"status": f"n/a: {e.name or e} not installed"}
+        missing = str(e).startswith("No module named") and e.name
+        return {"status": f"n/a: {e.name} not installed" if missing else f"n/a: {e}"}
     scale = getattr(module, "SCALE", 1e3)
     t0 = time.perf_counter()
     warm = 0

@@ -266,7 +266,10 @@ class Value(TensorMethods):
     def _accumulate(self, g: Any) -> None:
         if self._grad is None:
             # Own a fresh buffer: g may be the very array handed to another input (x + y).
-            self._grad = np.array(np.broadcast_to(g, self.shape), dtype=self.dtype)
+            if type(g) is np.ndarray and g.shape == self.shape and g.dtype == self.dtype:
+                self._grad = g.copy()  # the common case, without broadcast_to's overhead
+            else:
+                self._grad = np.array(np.broadcast_to(g, self.shape), dtype=self.dtype)
         else:
             self._grad += g
 
