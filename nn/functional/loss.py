@@ -28,7 +28,10 @@ class CrossEntropyFn(Function):
         shifted = z - z.max(axis=1, keepdims=True)
         lse = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         logp = shifted - lse
-        picked = np.take_along_axis(logp, np.expand_dims(labels, 1), axis=1)
+        if z.ndim == 2:  # (N, C): plain indexing, cheaper than take_along_axis for the same numbers
+            picked = logp[np.arange(len(labels)), labels]
+        else:
+            picked = np.take_along_axis(logp, np.expand_dims(labels, 1), axis=1)
         n = labels.size
         self.saved = (logp, labels, n)
         return -picked.sum(dtype=z.dtype) / z.dtype.type(n)
@@ -36,8 +39,11 @@ class CrossEntropyFn(Function):
     def backward(self, grad):
         logp, labels, n = self.saved
         g = np.exp(logp)
-        np.put_along_axis(g, np.expand_dims(labels, 1), np.take_along_axis(g, np.expand_dims(labels, 1), 1) - 1,
-                          axis=1)
+        if g.ndim == 2:
+            g[np.arange(len(labels)), labels] -= 1
+        else:
+            np.put_along_axis(g, np.expand_dims(labels, 1), np.take_along_axis(g, np.expand_dims(labels, 1), 1) - 1,
+                              axis=1)
         g *= grad / n
         return g
 
