@@ -20,8 +20,9 @@ class Add(Function):
         return x + y
 
     def backward(self, grad):
-        x, y = self.parents
-        return d.unbroadcast(grad, x.shape), d.unbroadcast(grad, y.shape)
+        x, y = self.parents  # no summing for a constant such as the 0.001 of z + 0.001
+        return (d.unbroadcast(grad, x.shape) if x.requires_grad else None,
+                d.unbroadcast(grad, y.shape) if y.requires_grad else None)
 
 
 class Neg(Function):
