@@ -48,3 +48,14 @@ def test_leaf_gradient_buffers_are_owned_and_accumulate(dtype):
     (a * c).sum().backward()  # broadcast: reduced to c's shape
     np.testing.assert_array_equal(c.grad, a.data.sum(axis=0))
     assert c.grad.dtype == dtype
+
+
+def test_add_with_a_constant_or_frozen_operand_still_gives_the_variable_its_gradient():
+    x = Value(np.arange(6.0).reshape(2, 3))
+    ((x + 0.001) * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.full((2, 3), 2.0))
+    frozen = Value(np.ones((3,)), requires_grad=False)
+    y = Value(np.ones((2, 1)))
+    (y + frozen).sum().backward()
+    np.testing.assert_array_equal(y.grad, np.full((2, 1), 3.0))
+    assert not frozen.requires_grad
