@@ -20,8 +20,8 @@ Method:
   "1": OMP/OPENBLAS/MKL_NUM_THREADS=1 and torch.set_num_threads(1) for every system.
   Each process reports the BLAS and torch thread counts it actually ran with.
 - The machine's load (os.getloadavg) is printed before and after each round.
-- W5 (the 1,000,000-node chain) is one build + backward per process (bench/workloads/w5_depth.py);
-  its peak memory per node is measured in the same process.
+- W5 (the 1,000,000-node chain) is one build + backward per process (bench/workloads/w5_depth.py),
+  in the first W5_ROUNDS rounds; its peak memory per node is measured in the same process.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ OURS, TORCH, FLOOR, MICRO = "tinygrad_edu", "torch", "numpy floor", "micrograd"
 SYSTEMS = (OURS, TORCH, MICRO, FLOOR)
 KEYS = ("W1", "W2", "W3", "W4", "W6", "D1", "D2", "M1", "M2")
 MIN_STEPS = 3
+W5_ROUNDS = 2  # one chain per process and round: 10-15 s each at 1,000,000 nodes
 WINDOW_SCALE = {"W1": 2.0, "W6": 1.0}  # slow steps: a longer window keeps the step count up
 
 # target key -> (workload, peer, limit, what)
@@ -180,7 +181,7 @@ def run(keys: list[str], settings: list[str], rounds: int, seconds: float, w5_no
                     window = seconds * WINDOW_SCALE.get(key, 1.0)
                     res = spawn(key, system, setting, window)
                     runs[setting].setdefault(key, {}).setdefault(system, []).append(res)
-            if w5_nodes and "W5" in keys:
+            if w5_nodes and "W5" in keys and r < W5_ROUNDS:
                 systems = [OURS, TORCH] if r % 2 == 0 else [TORCH, OURS]
                 for system in systems:
                     res = w5_depth.run_subprocess(system, w5_nodes, env=child_env(setting))
