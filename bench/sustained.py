@@ -139,11 +139,13 @@ def child_env(setting: str) -> dict[str, str]:
     return env
 
 
-def spawn(key: str, system: str, setting: str, seconds: float, timeout: float = 300) -> dict:
+def spawn(key: str, system: str, setting: str, seconds: float, timeout: float = 300,
+          extra_env: dict[str, str] | None = None) -> dict:
+    """One worker process: `worker(key, system, seconds)` in thread setting `setting`."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", key, system, str(seconds)]
     try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=child_env(setting), capture_output=True, text=True,
-                              timeout=timeout)
+        proc = subprocess.run(cmd, cwd=ROOT, env={**child_env(setting), **(extra_env or {})}, capture_output=True,
+                              text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"status": f"error: timed out after {timeout:.0f} s"}
     lines = proc.stdout.strip().splitlines()
