@@ -1,17 +1,23 @@
 """The BLAS thread policy: numpy's BLAS runs one thread, unless you chose otherwise.
 
 Course-scale matrices (a batch of 64 through 64x128 or 784x256 layers, im2col of 28x28 images)
-are too small for BLAS threads to pay: handing a product of a few hundred microseconds to two
-threads saves little when the cores are free, and when anything else runs on them (another
-program, a second notebook, the browser) OpenBLAS's threads spin and wait on each other, and
-the same step takes 10-15 times longer. Measured on a 2-core machine with other work running,
-ms per step of a sustained loop (bench/sustained.py, before this policy existed)::
+are too small for BLAS threads to pay much: when the cores are free, a second thread saves a
+little on the larger products (W2 below) and nothing on the digits; when anything else runs on
+them (another program, a second notebook, the browser), OpenBLAS's threads spin and wait on each
+other, and the same step takes 10-15 times longer. Measured on a 2-core machine, ms per step of
+a sustained loop (bench/sustained.py; bench/runtime_gain.py for the idle column)::
 
-    workload                            1 thread   numpy's default (2 threads)
-    W2 MLP 784-256-128-10, batch 128      2.3         32
-    W3 CNN conv8-pool-fc, batch 64       12.5         52
-    digits MLP fit, per batch             1.37        18.5
-    digits CNN fit, per batch             1.31        20.7
+                                         other work running       idle machine
+    workload                            1 thread   2 threads    1 thread   2 threads
+    W2 MLP 784-256-128-10, batch 128      2.3        32           1.69       1.20
+    W3 CNN conv8-pool-fc, batch 64       12.5        52           1.70       1.60
+    digits MLP fit, per batch             1.37       18.5         0.222      0.235
+    digits CNN fit, per batch             1.31       20.7         0.525      0.523
+
+(the "other work" columns were measured before the convolution and allocator work, hence the
+larger figures). One thread loses up to 30% on an idle machine and wins 4-15x on a busy one,
+so it is the default; set TINYGRAD_EDU_THREADS=default (or any of the variables below) on a
+machine you have to yourself.
 
 So `import tinygrad_edu` applies, once, before anything is computed:
 
