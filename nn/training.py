@@ -35,7 +35,9 @@ once per epoch on all the predictions of the epoch (see `nn.metrics`: the names,
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -337,9 +339,22 @@ def _train_epoch(model, loss_fn, optimizer, loader, fns, state, cbs, bar) -> dic
 
 
 def _progress_bar(total: int):
-    from tqdm.auto import tqdm  # imported only when a bar is wanted
+    """tqdm's widget bar inside Jupyter when ipywidgets is installed, else the text bar, never a warning.
 
+    (`tqdm.auto` would warn "IProgress not found" in a notebook without ipywidgets.)
+    """
+    if _in_jupyter() and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm  # imported only when a bar is wanted
+    else:
+        from tqdm.std import tqdm
     return tqdm(total=total, unit="batch", dynamic_ncols=True, leave=True)
+
+
+def _in_jupyter() -> bool:
+    """Running in a Jupyter kernel (IPython is already loaded there; we never import it ourselves)."""
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def _format_logs(logs: dict[str, float]) -> str:
