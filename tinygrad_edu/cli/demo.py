@@ -6,7 +6,8 @@
 Prints the model summary, a progress bar, the test accuracy and the gradient diagnostics, and
 writes graph.svg (the loss's computation graph, shaded by |grad|), backprop.html (backward step by
 step on one neuron), activations.png, grad_flow.png (20-layer sigmoid vs ReLU), optimizers.png
-(Rosenbrock), history.png (the digits run) and decision_boundary.png (two moons).
+(Rosenbrock), history.png (the digits run) and decision_boundary.png (two moons); then every
+picture the README and the examples show (`lessons.write_lessons`) and index.html linking them all.
 """
 
 from __future__ import annotations
@@ -154,11 +155,15 @@ def run(args: argparse.Namespace) -> int:
                                title="Two moons: a 2-16-16-2 tanh MLP's decision boundary")
     written.append("decision_boundary.png")
 
+    from .lessons import write_lessons  # every picture the README and the lessons show, then index.html
+
+    written += [name for name in write_lessons(out, quick=args.quick) if name not in written]
+
     print(f"== Wrote {len(written)} files to {os.path.abspath(out)} ==")
     for name in written:
         print(f"  {path(name)}")
     if skipped:
         print(f"(not written: {', '.join(skipped)}; install Graphviz to get them)")
         return 1
-    print("Open backprop.html in a browser and press Next to watch backpropagation.")
+    print("Open index.html for every picture, and backprop.html to watch backpropagation (press Next).")
     return 0
