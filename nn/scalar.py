@@ -43,6 +43,14 @@ class Dot(Function):
         w, x = self.saved
         return (*(x * grad), *(w * grad), grad)
 
+    def composite(self, *args):
+        """The same sum as micrograd writes it (a Mul per input, a chain of Adds): under create_graph."""
+        n = (len(args) - 1) // 2
+        out = args[-1]
+        for wi, xi in zip(args[:n], args[n:2 * n]):
+            out = out + wi * xi
+        return out
+
 
 class Neuron(Module):
     """One unit: act(w . x + b), act = ReLU when `nonlin` (micrograd's choice), else identity.
