@@ -154,3 +154,18 @@ def test_in_headless_chromium(tmp_path):
             assert float(page.get_attribute("#viewport", "data-scale")) > 0
         finally:
             browser.close()
+
+
+def test_animation_displays_inline_in_jupyter(tmp_path):
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    from tinygrad_edu import Value
+    from viz import animate_backward
+
+    a = Value(2.0, label="a")
+    page = animate_backward((a * a).tanh(), tmp_path / "p.html")
+    assert page == str(tmp_path / "p.html")
+    html = page._repr_html_()
+    assert html.startswith("<iframe srcdoc=") and "&lt;" in html and "backward pass" in html

@@ -310,6 +310,19 @@ def backward_page(root: Value, grad: Any = None, rankdir: str = "LR",
     return _page(svg, captions, rname, data)
 
 
+class AnimationPage(str):
+    """The path of the written page (a str), which Jupyter displays as the page itself: the
+    step-through runs inline in an iframe (self-contained, so no server is needed)."""
+
+    def _repr_html_(self) -> str:
+        import html
+
+        with open(self, encoding="utf-8") as f:
+            page = f.read()
+        return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:640px;'
+                f'border:1px solid #ddd" title="backward pass step-through"></iframe>')
+
+
 def animate_backward(root: Value, path: Any, grad: Any = None, rankdir: str = "LR") -> str:
     """Write an HTML page stepping through `root.backward()` one node at a time; return its path.
 
@@ -317,7 +330,8 @@ def animate_backward(root: Value, path: Any, grad: Any = None, rankdir: str = "L
     gradient is already set), so afterwards every `.grad` is what one backward pass gives, exactly
     as if you had called it. Works for scalar graphs and small tensor graphs (tensors show shape,
     norm and mean instead of numbers); graphs of more than 200 ops are refused. Needs Graphviz's
-    `dot` (raises `GraphvizNotFound` otherwise).
+    `dot` (raises `GraphvizNotFound` otherwise). In Jupyter the returned path displays as the
+    step-through itself.
     """
     if not isinstance(root, Value):
         raise TypeError(f"animate_backward: expected a Value, got {type(root).__name__}")
@@ -328,7 +342,7 @@ def animate_backward(root: Value, path: Any, grad: Any = None, rankdir: str = "L
     path = os.fspath(path)
     with open(path, "w", encoding="utf-8") as f:
         f.write(page)
-    return path
+    return AnimationPage(path)
 
 
 def _intro(rname: str, n: int) -> str:
