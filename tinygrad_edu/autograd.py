@@ -45,17 +45,17 @@ def walk(order: list[Value], grads: dict, create_graph: bool = False, on_step: A
     `grads` holds the seeds (dL/d(output) for each output) and gains every node's gradient.
     `on_step(node, grad, ctx, input_grads)` is called after each op node's rule has run."""
     check = MODE.anomaly
-    get = grads.get
+    get, hooks, clock = grads.get, HOOKS, CLOCK  # locals: this loop runs once per node
     for node in reversed(order):  # outputs before inputs: each node's grad is complete here
         g = get(node)
         if g is None:
             continue
-        if HOOKS[0] and getattr(node, "_hooks", None):
+        if hooks[0] and getattr(node, "_hooks", None):
             g = grads[node] = _run_hooks(node, g, create_graph)
         ctx = node._ctx
         if ctx is None:
             continue
-        if ctx.stamp < CLOCK[0]:  # some data changed since this op ran: was it this op's?
+        if ctx.stamp < clock[0]:  # some data changed since this op ran: was it this op's?
             _check_inplace(node, ctx)
         in_grads = _local_grads(ctx, node, g) if create_graph else ctx.backward(g)
         if type(in_grads) is not tuple:
@@ -177,8 +177,18 @@ def run_backward(root: Value, grad: Any, create_graph: bool) -> None:
         walk(order, grads, create_graph)
         # Commit only after the whole pass succeeded, so an error leaves every grad as it was.
         release()  # this pass is done with the saved data: reading .data is free again
+        get = grads.get
+        if not create_graph:
+            for node in order:
+                if node._ctx is not None:
+                    node._grad = get(node)
+                elif node.requires_grad:
+                    g = get(node)
+                    if g is not None:
+                        node._accumulate(g)
+            return
         for node in order:
-            g = grads.get(node)
+            g = get(node)
             if node._ctx is not None:
                 if create_graph and g is not None:
                     node._grad_value = g
