@@ -21,6 +21,7 @@ EXPECT = {
     "08_init_and_symmetry.py": "distinct hidden units  1/64",
     "09_rnn_clipping.py": "RNN, clip_grad_norm_(1.0)",
     "10_mnist1d.py": "shuffled MNIST-1D",
+    "11_higher_order.py": "Hessian-free (hvp + CG) agrees: True",
 }
 
 

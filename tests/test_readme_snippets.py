@@ -3,7 +3,9 @@
 Python blocks run in a fresh interpreter in an empty folder. Shell blocks run their `tinygrad-edu`
 commands (as `python -m tinygrad_edu`), except the ones that are this test suite's own entry points or
 take over the terminal: `make ...` (make test runs this file), `tinygrad-edu serve` (a server that runs
-until stopped) and `tinygrad-edu demo` (run, with every picture checked, by tests/test_demo_pictures.py).
+until stopped), `tinygrad-edu demo` (run, with every picture checked, by tests/test_demo_pictures.py),
+`pip install` (what make setup already did) and `tinygrad-edu mnist1d` (minutes of training at the
+paper's recipe; tests/test_nn_*mnist1d* and the CLI tests run it with few steps).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
-NOT_RUN = ("make ", "tinygrad-edu serve", "tinygrad-edu demo")
+NOT_RUN = ("make ", "tinygrad-edu serve", "tinygrad-edu demo", "pip install", "tinygrad-edu mnist1d")
 
 
 def blocks(lang: str) -> list[tuple[int, str]]:

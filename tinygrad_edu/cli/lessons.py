@@ -44,6 +44,7 @@ CAPTIONS = {
     "regularization_none.png": "60 noisy points, no regularization: an overfitted boundary",
     "regularization_l2.png": "The same with an L2 penalty: a smoother boundary",
     "early_stopping.png": "Training history with early stopping and a learning-rate change",
+    "mnist1d.png": "MNIST-1D: test accuracy per step of the four models (a short run)",
     "history.png": "The digits run: loss and accuracy per epoch",
     "decision_boundary.png": "Two moons: a 2-16-16-2 tanh MLP's decision boundary",
 }
@@ -142,9 +143,27 @@ def lesson_early_stopping(out: Path) -> list[str]:
     return ["early_stopping.png"]
 
 
+def lesson_mnist1d(out: Path) -> list[str]:
+    """The four MNIST-1D models' test accuracy per step (a short run; `tinygrad-edu mnist1d` for the
+    paper's 8000 steps). Needs the data extra; without it the picture is skipped, saying so."""
+    import argparse
+
+    from . import UsageError
+    from .mnist1d import run
+
+    args = argparse.Namespace(model="all", steps=400, shuffle=False, torch=False, seed=0, eval_every=50,
+                              plot=str(out / "mnist1d.png"), no_progress=True)
+    try:
+        run(args)
+    except UsageError as e:
+        print(f"  (mnist1d.png not drawn: {e})")
+        return []
+    return ["mnist1d.png"]
+
+
 README_LESSONS: tuple[Callable[[Path], list[str]], ...] = (
     lesson_backprop, lesson_activations, lesson_vanishing, lesson_optimizers, lesson_regularization,
-    lesson_early_stopping)
+    lesson_early_stopping, lesson_mnist1d)
 
 
 def chromium() -> str | None:
