@@ -7,7 +7,9 @@ flip each other's switches.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
+from typing import Any
 
 
 class _Mode(threading.local):
@@ -72,3 +74,23 @@ class enable_grad(_Switch):
     """Turn graph recording back on inside a `no_grad()` block."""
 
     _flag, _value = "grad_enabled", True
+
+
+def composite(name: str) -> Any:
+    """Decorate a method built from primitives, so anomaly mode names what the user called
+    ('sqrt: pow', not just the 'pow' inside). Costs one flag test when anomaly mode is off."""
+
+    def deco(method: Any) -> Any:
+        @functools.wraps(method)
+        def named(*args: Any, **kwargs: Any) -> Any:
+            if not MODE.anomaly or MODE.user_op:
+                return method(*args, **kwargs)
+            MODE.user_op = name
+            try:
+                return method(*args, **kwargs)
+            finally:
+                MODE.user_op = ""
+
+        return named
+
+    return deco

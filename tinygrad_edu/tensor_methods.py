@@ -13,13 +13,12 @@ existing ops, so every one of them differentiates to any order. Conventions:
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from .mode import MODE
+from .mode import composite
 
 
 def _ops() -> Any:
@@ -34,23 +33,7 @@ def _f() -> Any:
     return functional
 
 
-def _composite(name: str) -> Any:
-    """Name a composite for anomaly mode (as value.py's decorator: 'lerp', not the 'add' inside)."""
 
-    def deco(method: Any) -> Any:
-        @functools.wraps(method)
-        def named(*args: Any, **kwargs: Any) -> Any:
-            if not MODE.anomaly or MODE.user_op:
-                return method(*args, **kwargs)
-            MODE.user_op = name
-            try:
-                return method(*args, **kwargs)
-            finally:
-                MODE.user_op = ""
-
-        return named
-
-    return deco
 
 
 def _raw(x: Any) -> Any:
@@ -245,17 +228,17 @@ class TensorMethods:
         return _ops().Remainder.apply(other, self)
 
     # --- elementwise composites -----------------------------------------------------------------
-    @_composite("log2")
+    @composite("log2")
     def log2(self) -> Any:
         """log2 x = ln x / ln 2."""
         return self.log() * (1.0 / math.log(2.0))
 
-    @_composite("log10")
+    @composite("log10")
     def log10(self) -> Any:
         """log10 x = ln x / ln 10."""
         return self.log() * (1.0 / math.log(10.0))
 
-    @_composite("logaddexp")
+    @composite("logaddexp")
     def logaddexp(self, other: Any) -> Any:
         """log(e^x + e^y) = m + log1p(e^-|x - y|), m = max(x, y): no overflow, exact for tiny
         differences. At a tie m is (x + y) / 2, so the gradient splits 1/2, 1/2 (as the true
@@ -269,7 +252,7 @@ class TensorMethods:
             gap = where(np.isnan(diff), np.zeros((), dtype=m.dtype), self - other)  # inf - inf: no NaN
             return m + (-gap.abs()).exp().log1p()
 
-    @_composite("lerp")
+    @composite("lerp")
     def lerp(self, end: Any, weight: Any) -> Any:
         """start + weight (end - start)."""
         return self + weight * (end - self)
@@ -304,17 +287,17 @@ class TensorMethods:
         return self._mask(np.isfinite(self._data))
 
     # --- activations (composites; torch has these as torch.nn.functional.*) ---------------------
-    @_composite("silu")
+    @composite("silu")
     def silu(self) -> Any:
         """silu x = x sigmoid(x) (swish)."""
         return self * self.sigmoid()
 
-    @_composite("logsigmoid")
+    @composite("logsigmoid")
     def logsigmoid(self) -> Any:
         """log sigmoid(x) = -softplus(-x), stable for large |x|."""
         return -((-self).softplus())
 
-    @_composite("hardtanh")
+    @composite("hardtanh")
     def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Any:
         """clip(x, min_val, max_val); gradient 1 strictly inside, 0 at and beyond the edges (torch)."""
         inside = (self._data > min_val) & (self._data < max_val)
@@ -324,13 +307,13 @@ class TensorMethods:
         """min(max(x, 0), 6) = hardtanh(x, 0, 6)."""
         return self.hardtanh(0.0, 6.0)
 
-    @_composite("hardsigmoid")
+    @composite("hardsigmoid")
     def hardsigmoid(self) -> Any:
         """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between (gradient 1/6 strictly inside)."""
         inside = (self._data > -3) & (self._data < 3)
         return _f().where(inside, self * (1 / 6) + 0.5, (self._data >= 3).astype(self.dtype))
 
-    @_composite("hardswish")
+    @composite("hardswish")
     def hardswish(self) -> Any:
         """x relu6(x + 3) / 6: 0 up to -3, x from 3 on, x (x + 3) / 6 between (gradient (2x + 3) / 6
         strictly inside; at the edges torch's one-sided choice: 0 at -3, 1 at 3)."""
@@ -338,29 +321,29 @@ class TensorMethods:
         mid = self * (self + 3) * (1 / 6)
         return _f().where(x <= -3, np.zeros_like(x), _f().where(x < 3, mid, self))
 
-    @_composite("selu")
+    @composite("selu")
     def selu(self) -> Any:
         """scale * elu(x, alpha), alpha = 1.6732632423543772, scale = 1.0507009873554805."""
         return self.elu(1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
 
-    @_composite("celu")
+    @composite("celu")
     def celu(self, alpha: float = 1.0) -> Any:
         """max(0, x) + min(0, alpha (e^(x/alpha) - 1)) = alpha elu(x / alpha)."""
         if alpha == 0:
             raise ValueError("celu: alpha must not be 0")
         return (self * (1.0 / alpha)).elu(1.0) * alpha
 
-    @_composite("mish")
+    @composite("mish")
     def mish(self) -> Any:
         """x tanh(softplus(x))."""
         return self * self.softplus().tanh()
 
-    @_composite("softsign")
+    @composite("softsign")
     def softsign(self) -> Any:
         """x / (1 + |x|)."""
         return self / (self.abs() + 1)
 
-    @_composite("softmin")
+    @composite("softmin")
     def softmin(self, axis: int = -1, dim: Any = None) -> Any:
         """softmax(-x) along the axis."""
         return (-self).softmax(axis=axis if dim is None else dim)
@@ -405,7 +388,7 @@ class TensorMethods:
         axis, keepdims = _pick("prod", dim, axis, keepdims, keepdim)
         return _ops().Prod.apply(self, axis=axis, keepdims=keepdims)
 
-    @_composite("std")
+    @composite("std")
     def std(self, axis: Any = None, keepdims: bool = False, correction: int = 1, *, dim: Any = None,
             keepdim: Any = None) -> Any:
         """sqrt(sum((x - mean)^2) / (N - correction)). The default correction=1 is torch's (the
@@ -443,7 +426,7 @@ class TensorMethods:
         idx = np.moveaxis(idx, -1, a)
         return CumMaxResult(self.gather(a, idx), idx)
 
-    @_composite("logcumsumexp")
+    @composite("logcumsumexp")
     def logcumsumexp(self, dim: Any = None, *, axis: Any = None) -> Any:
         """y_k = log(e^x_0 + ... + e^x_k) = logsumexp of the first k+1 elements: each is a
         stable logsumexp over a row of a lower-triangular (k >= j) mask (O(n^2) work)."""
@@ -458,7 +441,7 @@ class TensorMethods:
         out = _f().where(lower, rows, -np.inf).logsumexp(axis=-1)
         return out.movedim(-1, a) if a != self.ndim - 1 else out
 
-    @_composite("norm")
+    @composite("norm")
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, *, axis: Any = None,
              keepdims: Any = None) -> Any:
         """The vector p-norm (sum |x|^p)^(1/p) over `dim` (all elements by default): p = 2 or
@@ -525,7 +508,7 @@ class TensorMethods:
             raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} to {shape}") from None
         return _ops().BroadcastTo.apply(self, shape=shape) if shape != self.shape else self * 1
 
-    @_composite("repeat")
+    @composite("repeat")
     def repeat(self, *sizes: Any) -> Any:
         """torch's repeat (numpy's tile): the whole tensor repeated sizes[i] times along dim i;
         a (r0, s0, r1, s1, ...) broadcast of the (1, s0, 1, s1, ...) view, reshaped."""
@@ -539,7 +522,7 @@ class TensorMethods:
         wide = tuple(v for r, n in zip(sizes, shape) for v in (r, n))
         return self.reshape(inter).broadcast_to(wide).reshape(tuple(r * n for r, n in zip(sizes, shape)))
 
-    @_composite("repeat_interleave")
+    @composite("repeat_interleave")
     def repeat_interleave(self, repeats: Any, dim: Any = None) -> Any:
         """Each element repeated `repeats` times along `dim` (flattened first when dim is None);
         repeats is an int or one count per element of that dimension."""
@@ -595,7 +578,7 @@ class TensorMethods:
         index = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))
         return _ops().GetItem.apply(self, index=index)
 
-    @_composite("roll")
+    @composite("roll")
     def roll(self, shifts: Any, dims: Any = None) -> Any:
         """Shift elements along `dims` cyclically (flattened when dims is None, as torch): the
         two slices [n - s:] and [:n - s] joined in swapped order."""
@@ -654,7 +637,7 @@ class TensorMethods:
         'replicate' or 'circular'."""
         return _ops().Pad.apply(self, pad=tuple(pad), mode=mode, value=value)
 
-    @_composite("gather")
+    @composite("gather")
     def gather(self, dim: int, index: Any) -> Any:
         """out[i][j][k] = x[index[i][j][k]][j][k] for dim 0 (torch.gather): the advanced index that
         reads along `dim`; its gradient adds back into the positions read (repeats add up)."""
@@ -675,7 +658,7 @@ class TensorMethods:
                 src = src[tuple(slice(0, n) for n in idx.shape)]
         return _f().index_put(self, where, src, accumulate=accumulate)
 
-    @_composite("scatter")
+    @composite("scatter")
     def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Any:
         """A new Value: x with x[index[i][j]][j] = src[i][j] (for dim 0), out of place; `src`
         may be a number (or pass value=). Gradients: to x where not overwritten, to src from
@@ -684,12 +667,12 @@ class TensorMethods:
             raise ValueError("scatter: give src or value (one of them)")
         return self._scatter("scatter", dim, index, value if src is None else src, False)
 
-    @_composite("scatter_add")
+    @composite("scatter_add")
     def scatter_add(self, dim: int, index: Any, src: Any) -> Any:
         """A new Value: x with src[i][j] added at x[index[i][j]][j] (dim 0); repeats add up."""
         return self._scatter("scatter_add", dim, index, src, True)
 
-    @_composite("index_select")
+    @composite("index_select")
     def index_select(self, dim: int, index: Any) -> Any:
         """The entries `index` (a 1-D integer array) along `dim`."""
         idx = _int_index("index_select", index, self.shape)
@@ -706,7 +689,7 @@ class TensorMethods:
             return self.reshape(1)[idx.reshape(-1)].reshape(idx.shape)
         return _ops().GetItem.apply(self, index=(slice(None),) * a + (idx.reshape(-1),))
 
-    @_composite("masked_fill")
+    @composite("masked_fill")
     def masked_fill(self, mask: Any, value: Any) -> Any:
         """x with `value` where mask is true (a bool array, or a float mask: nonzero is true),
         broadcast to x's shape; the gradient of x is 0 where filled."""
@@ -732,17 +715,17 @@ class TensorMethods:
         keep = np.tri(n, m, k=diagonal, dtype=bool) if lower else ~np.tri(n, m, k=diagonal - 1, dtype=bool)
         return _f().where(keep, self, np.zeros((), dtype=self.dtype))
 
-    @_composite("tril")
+    @composite("tril")
     def tril(self, diagonal: int = 0) -> Any:
         """The lower triangle: x where column - row <= diagonal, else 0 (last two dims)."""
         return self._tri("tril", int(diagonal), True)
 
-    @_composite("triu")
+    @composite("triu")
     def triu(self, diagonal: int = 0) -> Any:
         """The upper triangle: x where column - row >= diagonal, else 0 (last two dims)."""
         return self._tri("triu", int(diagonal), False)
 
-    @_composite("diagonal")
+    @composite("diagonal")
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
         """The entries x[.., i, .., i + offset, ..] of dims dim1, dim2, as a new last dimension."""
         if self.ndim < 2:

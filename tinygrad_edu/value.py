@@ -8,14 +8,13 @@ from the output to the inputs applying the chain rule at every node.
 
 from __future__ import annotations
 
-import functools
 import importlib
 from typing import Any
 
 import numpy as np
 
 from . import inplace
-from .mode import MODE
+from .mode import composite
 from .tensor_methods import TensorMethods
 
 _FLOAT_KINDS = "f"
@@ -61,25 +60,6 @@ def _holds_value(items: Any) -> bool:
         if isinstance(x, (list, tuple)):
             stack.extend(x)
     return False
-
-
-def _composite(name: str) -> Any:
-    """Mark a method built from primitives, so anomaly mode names it ('sqrt', not the 'pow' inside)."""
-
-    def deco(method: Any) -> Any:
-        @functools.wraps(method)
-        def named(*args: Any, **kwargs: Any) -> Any:
-            if not MODE.anomaly or MODE.user_op:
-                return method(*args, **kwargs)
-            MODE.user_op = name
-            try:
-                return method(*args, **kwargs)
-            finally:
-                MODE.user_op = ""
-
-        return named
-
-    return deco
 
 
 class Value(TensorMethods):
@@ -283,11 +263,11 @@ class Value(TensorMethods):
     def __neg__(self) -> Value:
         return ops.Neg.apply(self)
 
-    @_composite("sub")
+    @composite("sub")
     def __sub__(self, other: Any) -> Value:  # a - b = a + (-b)
         return self + (-other)
 
-    @_composite("sub")
+    @composite("sub")
     def __rsub__(self, other: Any) -> Value:
         return other + (-self)
 
@@ -297,14 +277,14 @@ class Value(TensorMethods):
     def __rmul__(self, other: Any) -> Value:
         return ops.Mul.apply(other, self)
 
-    @_composite("div")
+    @composite("div")
     def __truediv__(self, other: Any) -> Value:  # a / b = a * b**-1
         if isinstance(other, Value):
             return self * other**-1
         with np.errstate(divide="ignore"):
             return self * _reciprocal(other, self)
 
-    @_composite("div")
+    @composite("div")
     def __rtruediv__(self, other: Any) -> Value:
         return other * self**-1
 
@@ -346,7 +326,7 @@ class Value(TensorMethods):
     def log(self) -> Value:
         return ops.Log.apply(self)
 
-    @_composite("sqrt")
+    @composite("sqrt")
     def sqrt(self) -> Value:  # sqrt(x) = x ** 0.5
         return self**0.5
 
@@ -390,11 +370,11 @@ class Value(TensorMethods):
     def max(self, axis: Any = None, keepdims: bool = False) -> Value:
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
-    @_composite("min")
+    @composite("min")
     def min(self, axis: Any = None, keepdims: bool = False) -> Value:  # min(x) = -max(-x)
         return -((-self).max(axis=axis, keepdims=keepdims))
 
-    @_composite("mean")
+    @composite("mean")
     def mean(self, axis: Any = None, keepdims: bool = False) -> Value:  # sum / count
         """sum(x) / N over `axis`; the mean of nothing (an empty axis) is nan, as in torch."""
         with np.errstate(divide="ignore"):
@@ -402,7 +382,7 @@ class Value(TensorMethods):
         with np.errstate(invalid="ignore"):
             return self.sum(axis=axis, keepdims=keepdims) * float(inv)
 
-    @_composite("var")
+    @composite("var")
     def var(self, axis: Any = None, keepdims: bool = False, correction: int = 0) -> Value:
         """sum((x - mean(x))**2) / (N - correction). The default correction=0 is the population
         variance (the one batch norm uses); correction=1 is the unbiased sample variance, torch's
@@ -412,7 +392,7 @@ class Value(TensorMethods):
             inv = np.divide(1.0, max(ops.reduce.count(self.shape, axis) - correction, 0))
             return (centered * centered).sum(axis=axis, keepdims=keepdims) * float(inv)
 
-    @_composite("logsumexp")
+    @composite("logsumexp")
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Value:
         """log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m = max(x): no overflow.
 
@@ -424,12 +404,12 @@ class Value(TensorMethods):
             out = (self - m).exp().sum(axis=axis, keepdims=True).log() + m
         return out if keepdims else out.reshape(*ops.reduce.reduced_shape(self.shape, axis))
 
-    @_composite("softmax")
+    @composite("softmax")
     def softmax(self, axis: int = -1) -> Value:
         """exp(x_i) / sum_j exp(x_j) = exp(x_i - logsumexp(x)), stable for large x."""
         return self.log_softmax(axis=axis).exp()
 
-    @_composite("log_softmax")
+    @composite("log_softmax")
     def log_softmax(self, axis: int = -1) -> Value:
         """x_i - logsumexp(x): the log-probabilities, stable for large x."""
         return self - self.logsumexp(axis=axis, keepdims=True)
