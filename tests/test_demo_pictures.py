@@ -14,9 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PICTURE = r"[\w.-]+\.(?:png|svg|html)"
-# Screenshots of the web playground need a running server and a browser session (tests/test_web_e2e.py
-# takes them); the demo draws everything else.
-WEB_SCREENSHOTS = {"playground.png"}
+# Screenshots (the backprop page, the playground after a moons run) need a headless browser.
+SCREENSHOTS = {"backprop.png", "playground.png"}
 
 
 def readme_pictures() -> set[str]:
@@ -49,11 +48,11 @@ def test_the_readme_and_notebooks_name_pictures():
 
 @pytest.mark.slow
 def test_demo_folder_holds_every_picture_of_the_readme_and_notebooks(demo_out):
-    wanted = (readme_pictures() | notebook_pictures()) - WEB_SCREENSHOTS
+    wanted = readme_pictures() | notebook_pictures()
     if not shutil.which("dot"):
         pytest.skip("Graphviz's dot is not installed: the graph pictures cannot be drawn")
     if not any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome", "chrome")):
-        wanted.discard("backprop.png")  # a screenshot of backprop.html needs a headless browser
+        wanted -= SCREENSHOTS
     missing = sorted(n for n in wanted if not (demo_out / n).is_file() or (demo_out / n).stat().st_size == 0)
     assert not missing, f"make demo does not write {missing}"
 

@@ -45,6 +45,7 @@ CAPTIONS = {
     "regularization_l2.png": "The same with an L2 penalty: a smoother boundary",
     "early_stopping.png": "Training history with early stopping and a learning-rate change",
     "mnist1d.png": "MNIST-1D: test accuracy per step of the four models (a short run)",
+    "playground.png": "The web playground's training lab after a moons run",
     "history.png": "The digits run: loss and accuracy per epoch",
     "decision_boundary.png": "Two moons: a 2-16-16-2 tanh MLP's decision boundary",
 }
@@ -161,9 +162,56 @@ def lesson_mnist1d(out: Path) -> list[str]:
     return ["mnist1d.png"]
 
 
+def lesson_playground(out: Path) -> list[str]:
+    """The web training lab after a moons run: the playground served on a free loopback port,
+    driven by headless Chromium through Playwright (both optional: skipped, saying so)."""
+    import threading
+    import time
+
+    browser_path = chromium()
+    try:
+        from playwright import sync_api
+    except ImportError:
+        sync_api = None
+    if browser_path is None or sync_api is None:
+        print("  (playground.png not taken: needs Chromium and playwright)")
+        return []
+    try:
+        from .serve import make_server
+
+        srv = make_server("127.0.0.1", 0, quiet=True)
+    except Exception as e:  # flask missing (the web extra) or no port
+        print(f"  (playground.png not taken: {e})")
+        return []
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=browser_path, args=flags)
+            page = browser.new_context(viewport={"width": 1400, "height": 1950}).new_page()
+            page.goto(f"http://127.0.0.1:{srv.server_port}/train")
+            page.select_option("#dataset", "moons")
+            page.click("#btn-start")
+            page.wait_for_selector("#status.done", timeout=90000)
+            time.sleep(0.5)  # the last chart frame
+            page.screenshot(path=str(out / "playground.png"))  # the viewport: the header stays on top
+            browser.close()
+    except Exception as e:
+        print(f"  (playground.png not taken: {e})")
+        return []
+    finally:
+        srv.app.extensions["tinygrad_edu_jobs"].stop_all()
+        srv.shutdown()
+        srv.server_close()
+        thread.join(5)
+    return ["playground.png"]
+
+
 README_LESSONS: tuple[Callable[[Path], list[str]], ...] = (
     lesson_backprop, lesson_activations, lesson_vanishing, lesson_optimizers, lesson_regularization,
-    lesson_early_stopping, lesson_mnist1d)
+    lesson_early_stopping, lesson_mnist1d, lesson_playground)
 
 
 def chromium() -> str | None:
