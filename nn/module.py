@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tinygrad_edu import Value, is_grad_enabled
+from tinygrad_edu import RemovableHandle, Value, is_grad_enabled
 from tinygrad_edu.ops import Identity
 
 from .state_file import StateKeyError, read_state, write_state
@@ -37,26 +37,6 @@ from .state_file import StateKeyError, read_state, write_state
 _INTERNAL = frozenset({"training", "_forward_hooks", "_backward_hooks", "_buffer_names"})
 
 Hook = Callable[["Module", tuple, Any], Any]
-
-
-class RemovableHandle:
-    """Returned by `register_forward_hook`; `.remove()` unregisters the hook (idempotent)."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict[int, Hook]) -> None:
-        self._hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
 
 def _watch_backward(module: Module, inputs: list[Value], out: Value) -> None:

@@ -242,18 +242,29 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
 
 
 class RemovableHandle:
-    """Returned by register_hook: `.remove()` takes the hook away again."""
+    """Returned by every register_*hook (Values' and Modules'): `.remove()` takes the hook away
+    again (twice is harmless); as a context manager it removes the hook when the block ends."""
 
     _next_id = 0
 
-    def __init__(self, hooks: dict) -> None:
-        self._hooks = hooks
-        RemovableHandle._next_id += 1
+    def __init__(self, hooks: dict, on_remove: Any = None) -> None:
+        self._hooks, self._on_remove = hooks, on_remove
         self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
 
     def remove(self) -> None:
-        if self._hooks.pop(self.id, None) is not None:
-            HOOKS[0] -= 1
+        if self._hooks.pop(self.id, None) is not None and self._on_remove is not None:
+            self._on_remove()
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def _tensor_hook_removed() -> None:
+    HOOKS[0] -= 1
 
 
 def register_hook(value: Value, fn: Any) -> RemovableHandle:
@@ -264,7 +275,7 @@ def register_hook(value: Value, fn: Any) -> RemovableHandle:
     hooks = getattr(value, "_hooks", None)
     if hooks is None:
         hooks = value._hooks = {}
-    handle = RemovableHandle(hooks)
+    handle = RemovableHandle(hooks, _tensor_hook_removed)
     hooks[handle.id] = fn
     HOOKS[0] += 1
     return handle

@@ -129,15 +129,6 @@ class Function:
         return out
 
 
-def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a gradient back to `shape`, undoing numpy broadcasting (numpy arrays or Values).
-
-    If x of shape (3, 1) was broadcast to (2, 3, 4), each x element was used 2*4 times, so its
-    gradient is the sum over those uses: sum over the leading axis and the stretched axis.
-    """
-    return dispatch.unbroadcast(grad, shape)
-
-
 # --- helpers for apply -------------------------------------------------------------------------
 
 def _as_values(inputs: tuple) -> tuple:
@@ -196,5 +187,5 @@ def _check_finite(data: Any, message: str, ctx: Function) -> None:
         raise AnomalyError(f"{op_name(ctx)} {message}; the op was created at {where}")
 
 
-from . import dispatch  # noqa: E402
+from .dispatch import unbroadcast  # noqa: E402, F401  (public here since v1; lives with the other dual functions)
 from .value import Value, _coerce  # noqa: E402  (Value needs Function; imported last to break the cycle)

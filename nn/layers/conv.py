@@ -16,6 +16,19 @@ from ..module import Module
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
 
 
+def _check_groups(name: str, in_channels: int, out_channels: int, groups: int) -> None:
+    if groups < 1 or in_channels % groups or out_channels % groups:
+        raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} must be "
+                         f"divisible by groups {groups}")
+
+
+def _parameters(shape: tuple, out_channels: int, bias: bool, init: Any, dtype: Any) -> tuple:
+    """The kernel (initialised by `init`) and the zero bias of a convolution layer."""
+    weight = Value(np.zeros(shape, dtype=dtype), label="weight")
+    initialize(weight, init)
+    return weight, (Value(np.zeros(out_channels, dtype=dtype), label="bias") if bias else None)
+
+
 class _ConvNd(Module):
     """y = conv(x, weight, bias) over `nsp` spatial axes (a cross-correlation, as in PyTorch).
 
@@ -46,17 +59,13 @@ class _ConvNd(Module):
         if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.dilation) < 1:
             raise ValueError(f"{name}: kernel_size, stride and dilation must be >= 1, got {kernel_size}, "
                              f"{stride}, {dilation}")
-        if self.groups < 1 or self.in_channels % self.groups or self.out_channels % self.groups:
-            raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} must be "
-                             f"divisible by groups {groups}")
+        _check_groups(name, self.in_channels, self.out_channels, self.groups)
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {tuple(PADDING_MODES)}, got {padding_mode!r}")
         if self.padding == "same" and any(s != 1 for s in self.stride):
             raise ValueError(f"{name}: padding='same' needs stride 1, got stride {self.stride}")
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
-        self.weight = Value(np.zeros(shape, dtype=dtype), label="weight")
-        initialize(self.weight, init)
-        self.bias = Value(np.zeros(self.out_channels, dtype=dtype), label="bias") if bias else None
+        self.weight, self.bias = _parameters(shape, self.out_channels, bias, init, dtype)
 
     def forward(self, x: Any) -> Value:
         shape = np.shape(x)
@@ -116,13 +125,9 @@ class _ConvTransposeNd(Module):
         self.stride, self.padding = ntuple(stride, n, f"{name}: stride"), ntuple(padding, n, f"{name}: padding")
         self.output_padding = ntuple(output_padding, n, f"{name}: output_padding")
         self.dilation = ntuple(dilation, n, f"{name}: dilation")
-        if self.groups < 1 or self.in_channels % self.groups or self.out_channels % self.groups:
-            raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} must be "
-                             f"divisible by groups {groups}")
+        _check_groups(name, self.in_channels, self.out_channels, self.groups)
         shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
-        self.weight = Value(np.zeros(shape, dtype=dtype), label="weight")
-        initialize(self.weight, init)
-        self.bias = Value(np.zeros(self.out_channels, dtype=dtype), label="bias") if bias else None
+        self.weight, self.bias = _parameters(shape, self.out_channels, bias, init, dtype)
 
     def forward(self, x: Any) -> Value:
         shape = np.shape(x)

@@ -19,14 +19,13 @@ input, each output cell = sum(window * kernel) + b).
 
 from __future__ import annotations
 
-import secrets
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .jobs import BackgroundJob
 from .validate import ApiError, finite, get_float, get_int
 
 __all__ = ["CnnConfig", "CnnJob", "parse_config", "inspect", "build_model", "LIMITS"]
@@ -70,48 +69,19 @@ def _data(seed: int) -> tuple[np.ndarray, ...]:
     return data.train_test_split(X, y, test_size=0.2, random_state=np.random.default_rng(seed), stratify=y)
 
 
-class CnnJob:
+class CnnJob(BackgroundJob):
     """One CNN training run in a daemon thread; `snapshot()` and `weights()` are thread-safe."""
 
+    kind = "cnn"
+
     def __init__(self, config: CnnConfig, time_budget: float) -> None:
-        self.id = secrets.token_hex(8)
-        self.config = config
-        self.time_budget = time_budget
-        self.status, self.message = "starting", ""
-        self.epochs: list[dict] = []
-        self.started = time.monotonic()
-        self.finished: float | None = None
+        super().__init__(config, time_budget)
         self._weights: dict[str, np.ndarray] | None = None
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name=f"cnn-{self.id}", daemon=True)
         self.X_te, self.y_te = None, None
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self.status in ("starting", "running")
 
     def weights(self) -> dict[str, np.ndarray] | None:
         with self._lock:
             return self._weights
-
-    def _run(self) -> None:
-        try:
-            self._train()
-        except Exception as e:  # shown on the page; the server keeps serving
-            with self._lock:
-                self.status, self.message = "error", f"{type(e).__name__}: {e}"[:300]
-        finally:
-            self.finished = time.monotonic()
 
     def _train(self) -> None:
         import nn

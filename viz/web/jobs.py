@@ -228,30 +228,25 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-class TrainingJob:
-    """One training run in a background thread; `snapshot()` is safe to call from any thread."""
+class BackgroundJob:
+    """A run in a daemon thread: `start`, `stop` (asks it to finish), `join`, `running`; a
+    subclass writes `_train()`. An exception ends it with status "error" and its message."""
 
-    def __init__(self, config: TrainConfig, time_budget: float) -> None:
+    kind = "job"
+
+    def __init__(self, config: Any, time_budget: float) -> None:
         self.id = secrets.token_hex(8)
         self.config = config
         self.time_budget = time_budget
         self.status = "starting"      # starting -> running -> done | stopped | timeout | error
         self.message = ""
         self.epochs: list[dict] = []  # one dict per finished epoch
-        self.layers: list[dict] = []  # latest per-layer gradient statistics with verdicts
-        self.boundary: dict | None = None
-        self.points: dict | None = None
-        self.gallery: dict | None = None   # digits: a few test images ...
-        self.predicted: list | None = None  # ... and the model's latest reading of them
-        self.neurons: dict | None = None    # 2-D: every shown hidden unit's output over the plane
-        self.partial: dict | None = None    # the epoch Stop cut short: {epoch, batches, of}
         self.started = time.monotonic()
         self.finished: float | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name=f"train-{self.id}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"{self.kind}-{self.id}", daemon=True)
 
-    # -- control ---------------------------------------------------------------------------------
     def start(self) -> None:
         self._thread.start()
 
@@ -265,7 +260,6 @@ class TrainingJob:
     def running(self) -> bool:
         return self.status in ("starting", "running")
 
-    # -- the thread ------------------------------------------------------------------------------
     def _run(self) -> None:
         try:
             self._train()
@@ -274,6 +268,25 @@ class TrainingJob:
                 self.status, self.message = "error", f"{type(e).__name__}: {e}"[:300]
         finally:
             self.finished = time.monotonic()
+
+    def _train(self) -> None:
+        raise NotImplementedError
+
+
+class TrainingJob(BackgroundJob):
+    """One training run in a background thread; `snapshot()` is safe to call from any thread."""
+
+    kind = "train"
+
+    def __init__(self, config: TrainConfig, time_budget: float) -> None:
+        super().__init__(config, time_budget)
+        self.layers: list[dict] = []  # latest per-layer gradient statistics with verdicts
+        self.boundary: dict | None = None
+        self.points: dict | None = None
+        self.gallery: dict | None = None   # digits: a few test images ...
+        self.predicted: list | None = None  # ... and the model's latest reading of them
+        self.neurons: dict | None = None    # 2-D: every shown hidden unit's output over the plane
+        self.partial: dict | None = None    # the epoch Stop cut short: {epoch, batches, of}
 
     def _train(self) -> None:
         import nn
