@@ -152,7 +152,8 @@ def lesson_mnist1d(out: Path) -> list[str]:
     from . import UsageError
     from .mnist1d import run
 
-    args = argparse.Namespace(model="all", steps=400, shuffle=False, torch=False, seed=0, eval_every=50,
+    args = argparse.Namespace(model="all", steps=400, shuffle=False, torch=False, seed=0, seeds=1, same_init=False,
+                              eval_every=50,
                               plot=str(out / "mnist1d.png"), no_progress=True)
     try:
         run(args)

@@ -4,12 +4,19 @@
     tinygrad-edu mnist1d --model cnn --steps 2000
     tinygrad-edu mnist1d --shuffle                # the spatially shuffled variant
     tinygrad-edu mnist1d --torch                  # also train the same models with PyTorch
+    tinygrad-edu mnist1d --torch --seeds 5        # mean and spread over seeds 0..4
+    tinygrad-edu mnist1d --torch --same-init      # ours starts from PyTorch's initial weights
 
 Recipe of Greydanus & Kobak (ICML 2024): Adam lr 1e-2, batch 100 taken in order
 (step * 100) % 4000, 8000 steps, test accuracy at the end. Models: logistic Linear(40, 10);
 MLP 40-100-100-10 with a residual h + relu(W2 h); CNN three Conv1d (1->25 k5 s2 p1, 25->25 k3 s2
 p1 twice) + Linear(125, 10); GRU bidirectional, hidden 6, over the 40 positions, Linear(480, 10).
 Weights start as torch initialises them (uniform, bound 1/sqrt(fan_in)); float32 throughout.
+
+One run of one seed says little about a small GRU: its final accuracy moves by a point or two
+with the random initial weights alone. `--seeds N` reports the mean and standard deviation over N
+seeds; `--same-init` gives our model PyTorch's initial weights for each seed, so the two runs
+differ only in the engines' arithmetic (float32 rounding), not in the draw.
 """
 
 from __future__ import annotations
@@ -33,6 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shuffle", action="store_true", help="spatially shuffled MNIST-1D (one fixed permutation)")
     parser.add_argument("--torch", action="store_true", help="also train the same models with PyTorch (if installed)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="train with seeds seed..seed+N-1, report mean and sd (default 1)")
+    parser.add_argument("--same-init", action="store_true",
+                        help="with --torch: our model starts from PyTorch's initial weights of the same seed")
     parser.add_argument("--eval-every", type=int, default=250, help="test accuracy every N steps (default 250)")
     parser.add_argument("--plot", metavar="PNG", default=None, help="save test accuracy per step here")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -139,14 +150,24 @@ def build_torch(name: str, torch: Any) -> Any:
             out, _ = self.gru(x.view(x.shape[0], 40, 1))
             return self.linear(out.reshape(out.shape[0], -1))
 
-    return {"logistic": lambda: tnn.Linear(40, 10), "mlp": ResidualMLP, "cnn": CNN, "gru": BiGRU}[name]()
+    class Logistic(tnn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = tnn.Linear(40, 10)
+
+        def forward(self, x):
+            return self.linear(x)
+
+    return {"logistic": Logistic, "mlp": ResidualMLP, "cnn": CNN, "gru": BiGRU}[name]()
 
 
 # --- training -----------------------------------------------------------------------------------
 
 def train_ours(name: str, data: tuple, steps: int, seed: int = 0, eval_every: int = 250,
-               progress: bool = False) -> dict:
-    """The recipe with our engine; returns {"acc": final test %, "curve": [(step, acc)], "seconds", "ms_per_step"}."""
+               progress: bool = False, init: dict | None = None) -> dict:
+    """The recipe with our engine; returns {"acc": final test %, "curve": [(step, acc)], "seconds", "ms_per_step"}.
+
+    `init`, a state dict {name: array} (e.g. PyTorch's initial weights), replaces our own draw."""
     import nn
     import optim
 
@@ -155,6 +176,8 @@ def train_ours(name: str, data: tuple, steps: int, seed: int = 0, eval_every: in
     (X, y), (Xt, yt) = data
     manual_seed(seed)
     model = build_ours(name)
+    if init is not None:
+        model.load_state_dict(init)
     opt = optim.Adam(model.parameters(), lr=LR)
 
     def accuracy() -> float:
@@ -184,12 +207,14 @@ def train_ours(name: str, data: tuple, steps: int, seed: int = 0, eval_every: in
 
 def train_torch(name: str, data: tuple, steps: int, seed: int = 0, eval_every: int = 250,
                 progress: bool = False) -> dict:
-    """The same loop in PyTorch (same batches, same recipe)."""
+    """The same loop in PyTorch (same batches, same recipe); "init" holds its initial weights as numpy."""
     import torch
 
     (X, y), (Xt, yt) = data
+    torch.set_num_threads(1)  # as our engine's BLAS for these small matrices: times compare like with like
     torch.manual_seed(seed)
     model = build_torch(name, torch)
+    init = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     X, y, Xt, yt = (torch.from_numpy(a) for a in (X, y, Xt, yt))
     curve, t_train = [], 0.0
@@ -209,7 +234,8 @@ def train_torch(name: str, data: tuple, steps: int, seed: int = 0, eval_every: i
             bar.update(1)
     if bar is not None:
         bar.close()
-    return {"acc": curve[-1][1], "curve": curve, "seconds": t_train, "ms_per_step": t_train / steps * 1e3}
+    return {"acc": curve[-1][1], "curve": curve, "seconds": t_train, "ms_per_step": t_train / steps * 1e3,
+            "init": init}
 
 
 def _bar(total: int, desc: str, enabled: bool) -> Any:
@@ -220,17 +246,41 @@ def _bar(total: int, desc: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=desc, unit="step", leave=False)
 
 
-def table(results: dict, shuffled: bool) -> str:
-    """Rows: model, paper %, torch % (if run), ours %, ours ms/step, torch ms/step."""
+def summary(runs: list[dict]) -> dict:
+    """Mean and sample standard deviation of accuracy and ms/step over runs (seeds), and the mean curve."""
+    import numpy as np
+
+    acc = np.array([r["acc"] for r in runs])
+    steps = [s for s, _ in runs[0]["curve"]]
+    curve = np.mean([[a for _, a in r["curve"]] for r in runs], axis=0)
+    return {"acc": float(acc.mean()), "sd": float(acc.std(ddof=1)) if len(runs) > 1 else 0.0,
+            "accs": acc.tolist(), "ms_per_step": float(np.mean([r["ms_per_step"] for r in runs])),
+            "curve": list(zip(steps, curve.tolist()))}
+
+
+def _pct(x: dict | None, seeds: int) -> str:
+    if x is None:
+        return "-"
+    return f"{x['acc']:.1f}±{x['sd']:.1f}%" if seeds > 1 else f"{x['acc']:.1f}%"
+
+
+def table(results: dict, shuffled: bool, seeds: int = 1) -> str:
+    """Rows: model, paper %, torch % (if run), ours %, ours - torch, ours ms/step, torch ms/step.
+
+    `results[name]` is {"ours": summary, "torch": summary or None}; with several seeds each
+    accuracy is mean ± sd."""
     paper = PAPER_SHUFFLED if shuffled else PAPER
-    lines = [f"MNIST-1D{' (spatially shuffled)' if shuffled else ''}: test accuracy after training",
-             f"{'model':10s} {'paper':>7s} {'torch':>7s} {'ours':>7s} {'ours ms/step':>13s} {'torch ms/step':>14s}"]
+    what = f"mean ± sd over {seeds} seeds" if seeds > 1 else "one seed"
+    w = 12 if seeds > 1 else 7
+    lines = [f"MNIST-1D{' (spatially shuffled)' if shuffled else ''}: test accuracy after training ({what})",
+             f"{'model':10s} {'paper':>7s} {'torch':>{w}s} {'ours':>{w}s} {'ours-torch':>10s} "
+             f"{'ours ms/step':>13s} {'torch ms/step':>14s}"]
     for name, r in results.items():
         t, o = r.get("torch"), r["ours"]
-        t_acc = f"{t['acc']:6.1f}%" if t else "-"
+        diff = f"{o['acc'] - t['acc']:+.1f}" if t else "-"
         t_ms = f"{t['ms_per_step']:.2f}" if t else "-"
-        lines.append(f"{name:10s} {paper[name]:6.1f}% {t_acc:>7s} {o['acc']:6.1f}% {o['ms_per_step']:13.2f} "
-                     f"{t_ms:>14s}")
+        lines.append(f"{name:10s} {paper[name]:6.1f}% {_pct(t, seeds):>{w}s} {_pct(o, seeds):>{w}s} {diff:>10s} "
+                     f"{o['ms_per_step']:13.2f} {t_ms:>14s}")
     return "\n".join(lines)
 
 
@@ -265,6 +315,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--steps must be between 1 and 1000000, got {args.steps}")
     if args.eval_every < 1:
         raise UsageError(f"--eval-every must be >= 1, got {args.eval_every}")
+    if not 1 <= args.seeds <= 100:
+        raise UsageError(f"--seeds must be between 1 and 100, got {args.seeds}")
+    if args.same_init and not args.torch:
+        raise UsageError("--same-init needs --torch (it takes PyTorch's initial weights)")
     import nn
 
     try:
@@ -280,14 +334,20 @@ def run(args: argparse.Namespace) -> int:
         except ImportError:
             print("torch is not installed: training ours only")
     results: dict = {}
+    progress = not args.no_progress
     for name in names:
-        r = {"ours": train_ours(name, data, args.steps, args.seed, args.eval_every, not args.no_progress)}
-        if have_torch:
-            r["torch"] = train_torch(name, data, args.steps, args.seed, args.eval_every, not args.no_progress)
-        results[name] = r
-        print(f"{name}: ours {r['ours']['acc']:.1f}% ({r['ours']['seconds']:.1f} s)"
-              + (f", torch {r['torch']['acc']:.1f}% ({r['torch']['seconds']:.1f} s)" if have_torch else ""))
-    print(table(results, args.shuffle))
+        ours, theirs = [], []
+        for seed in range(args.seed, args.seed + args.seeds):
+            t = train_torch(name, data, args.steps, seed, args.eval_every, progress) if have_torch else None
+            init = t["init"] if (t is not None and args.same_init) else None
+            o = train_ours(name, data, args.steps, seed, args.eval_every, progress, init=init)
+            ours.append(o)
+            if t is not None:
+                theirs.append(t)
+            print(f"{name} seed {seed}: ours {o['acc']:.1f}% ({o['seconds']:.1f} s)"
+                  + (f", torch {t['acc']:.1f}% ({t['seconds']:.1f} s)" if t is not None else ""))
+        results[name] = {"ours": summary(ours), "torch": summary(theirs) if theirs else None}
+    print(table(results, args.shuffle, args.seeds))
     if args.plot:
         plot(results, args.plot, args.shuffle)
         print(f"plot: {args.plot}")
