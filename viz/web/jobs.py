@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .race import _knob, _set_knob
+from .knobs import set_knob
 from .validate import ApiError, finite, get_bool, get_choice, get_float, get_int, get_int_list, get_str_list
 
 __all__ = ["TrainConfig", "TrainingJob", "JobManager", "parse_config", "LIMITS", "FEATURES", "optimizer_names"]
@@ -154,11 +154,7 @@ def make_optimizer(c: TrainConfig, params: list) -> Any:
     """The catalog's optimizer with the form's learning rate and knob."""
     from optim import catalog
 
-    opt = catalog.make(c.optimizer, params, lr=c.lr)
-    knob = _knob(opt)
-    if c.knob is not None and knob is not None:
-        _set_knob(opt, knob[0], c.knob)
-    return opt
+    return set_knob(catalog.make(c.optimizer, params, lr=c.lr), c.knob)
 
 
 def featurize(A: np.ndarray, features: list[str]) -> np.ndarray:

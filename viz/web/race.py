@@ -6,9 +6,8 @@ trajectory loop of `optim.catalog` (`opt.zero_grad(); fn(v).backward(); opt.step
 catalog's optimizers and learning rates. The page animates the paths, so every optimizer is
 seen moving even where the paths overlap, and re-races one optimizer when its sliders move.
 
-Each optimizer has at most one extra knob besides the learning rate, read off the optimizer
-itself (so a new catalog entry gets one for free): beta1 for Adam-like ones (`betas`),
-`momentum` for SGD with momentum, `alpha` (the squared-gradient average) for RMSprop.
+Each optimizer has at most one extra knob besides the learning rate (`knobs.knob`: beta1,
+momentum or alpha, read off the optimizer itself).
 """
 
 from __future__ import annotations
@@ -19,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .knobs import knob as optimizer_knob
+from .knobs import set_knob
 from .validate import ApiError, finite, get_float, get_int
 
 __all__ = ["run_race", "options", "functions", "optimizers", "MAX_STEPS"]
@@ -42,26 +43,6 @@ def optimizers() -> tuple[str, ...]:
     return catalog.names()
 
 
-def _knob(opt: Any) -> tuple[str, float] | None:
-    """(name, value) of the optimizer's second hyperparameter, from its param group."""
-    g = opt.param_groups[0]
-    if "betas" in g:
-        return "beta1", float(g["betas"][0])
-    if g.get("momentum", 0) > 0:
-        return "momentum", float(g["momentum"])
-    if "alpha" in g:
-        return "alpha", float(g["alpha"])
-    return None
-
-
-def _set_knob(opt: Any, name: str, value: float) -> None:
-    for g in opt.param_groups:
-        if name == "beta1":
-            g["betas"] = (value, g["betas"][1])
-        else:
-            g[name] = value
-
-
 @functools.lru_cache(maxsize=1)
 def options() -> dict:
     """What the page offers: functions, optimizers with labels, default lr per function, knobs."""
@@ -70,7 +51,7 @@ def options() -> dict:
 
     opts = {}
     for name in optimizers():
-        knob = _knob(catalog.make(name, [Value(np.zeros(2))], lr=0.1))
+        knob = optimizer_knob(catalog.make(name, [Value(np.zeros(2))], lr=0.1))
         opts[name] = {"label": catalog.get(name).label, "knob": knob[0] if knob else None,
                       "knob_default": knob[1] if knob else None,
                       "lr": {f: catalog.default_lr(name, f) for f in functions()}}
@@ -109,11 +90,7 @@ def _path(fn_name: str, name: str, lr: float, knob: float | None, steps: int) ->
     spec = catalog.get(name)
 
     def factory(params: list) -> Any:
-        opt = spec.build(params, lr)
-        k = _knob(opt)
-        if knob is not None and k is not None:
-            _set_knob(opt, k[0], knob)
-        return opt
+        return set_knob(spec.build(params, lr), knob)
 
     run = catalog.trajectory(fn, factory, steps)
     return {"name": name, "lr": lr, "knob": knob, "status": run.status,
