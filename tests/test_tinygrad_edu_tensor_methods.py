@@ -1,6 +1,8 @@
-"""The wider op set (issue 13): forward, first and second derivatives against torch, on
-hypothesis-drawn shapes (0-d, empty, broadcasting, negative axes, ties, zeros, infinities), and
-gradcheck / gradgradcheck against finite differences (those run without torch too)."""
+"""The wider op set, reached through the Value methods of tinygrad_edu/tensor_methods.py (and the
+primitives under them in ops/elementwise, scan, pad, einsum): forward, first and second
+derivatives against torch, on hypothesis-drawn shapes (0-d, empty, broadcasting, negative axes,
+ties, zeros, infinities), and gradcheck / gradgradcheck against finite differences (those run
+without torch too)."""
 
 from __future__ import annotations
 

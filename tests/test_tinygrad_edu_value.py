@@ -1,4 +1,6 @@
-"""Backward semantics: accumulation, shared nodes, intermediate reset, depth, dtypes, no_grad."""
+"""Value (tinygrad_edu/value.py) and its backward semantics: accumulation, shared nodes, intermediate
+reset, depth, dtypes, no_grad; the gradient buffer of a leaf copied directly instead of through
+broadcast_to (still a buffer of its own, still accumulating, broadcasting still reduced)."""
 
 from __future__ import annotations
 
@@ -224,3 +226,20 @@ def test_user_op_may_return_python_numbers():
     assert y.shape == () and y.dtype == np.float64
     y.backward()
     assert float(x.grad) == 0.5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_leaf_gradient_buffers_are_owned_and_accumulate(dtype):
+    a = Value(np.arange(6, dtype=dtype).reshape(2, 3))
+    b = Value(np.ones((2, 3), dtype=dtype))
+    (a + b).sum().backward()  # both receive the very same upstream array
+    assert a.grad is not b.grad and not np.shares_memory(a.grad, b.grad)
+    a.grad[0, 0] = 5
+    assert b.grad[0, 0] == 1
+    (a * b).sum().backward()  # accumulates into the existing buffers
+    np.testing.assert_array_equal(b.grad, 1 + a.data)
+    c = Value(np.ones(3, dtype=dtype))
+    (a * c).sum().backward()  # broadcast: reduced to c's shape
+    np.testing.assert_array_equal(c.grad, a.data.sum(axis=0))
+    assert c.grad.dtype == dtype
+
