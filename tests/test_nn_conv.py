@@ -1,13 +1,17 @@
 """Convolutions (conv1d/2d/3d, transposed) against torch with the same weights, against the
-engine-op composite, and by finite differences; bad input errors."""
+engine-op composite, by finite differences and against direct loops; the Conv2d layer; bad input
+errors."""
 
 import numpy as np
 import pytest
+from _vjp import grads_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
 import nn.functional as F
+from nn import Conv2d
+from nn.functional import conv2d
 from nn.functional.conv import Conv2dFn, ConvNdFn, ConvTransposeNdFn
 from tinygrad_edu import Value, gradcheck
 
@@ -182,3 +186,61 @@ def test_second_order_through_the_composites():
                          Value(rng.standard_normal((1, 2, 6))), Value(rng.standard_normal((2, 1, 3))))
     assert gradgradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=2),
                          Value(rng.standard_normal((1, 2, 3, 3))), Value(rng.standard_normal((2, 1, 2, 2))))
+
+
+# --- conv2d against direct loops, the Conv2d layer ------------------------------------------
+
+def randn(*shape):
+    return rng.normal(size=shape)
+
+
+def conv_reference(x, w, b, stride, padding):
+    """Direct loops: out[n, o, i, j] = sum(x_pad[n, :, i*s:i*s+kh, j*s:j*s+kw] * w[o]) + b[o]."""
+    (sh, sw), (ph, pw) = stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    o, _, kh, kw = w.shape
+    ho, wo = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    out = np.zeros((x.shape[0], o, ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            patch = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            out[:, :, i, j] = np.tensordot(patch, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return out
+
+
+@given(n=st.integers(1, 2), c=st.integers(1, 3), o=st.integers(1, 3), h=st.integers(3, 7), w=st.integers(3, 7),
+       k=st.integers(1, 3), s=st.integers(1, 3), p=st.integers(0, 2))
+def test_conv2d_matches_loop_reference(n, c, o, h, w, k, s, p):
+    x, wt, b = randn(n, c, h, w), randn(o, c, k, k), randn(o)
+    out = conv2d(Value(x), Value(wt), Value(b), stride=s, padding=p)
+    np.testing.assert_allclose(out.data, conv_reference(x, wt, b, (s, s), (p, p)), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("stride,padding,kernel", [(1, 0, 3), (2, 1, 3), ((2, 1), (0, 2), (3, 2)), (3, 2, 2)])
+def test_conv2d_gradcheck(stride, padding, kernel):
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    f = lambda x, w, b: conv2d(x, w, b, stride=stride, padding=padding)  # noqa: E731
+    assert gradcheck(f, randn(2, 2, 6, 5), randn(3, 2, kh, kw), randn(3))
+
+
+def test_conv2d_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    x, w, b = randn(2, 3, 7, 6), randn(4, 3, 3, 2), randn(4)
+    out, (gx, gw, gb), u = grads_of(lambda x, w, b: conv2d(x, w, b, stride=2, padding=1), x, w, b)
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    tout = torch.nn.functional.conv2d(tx, tw, tb, stride=2, padding=1)
+    (tout * torch.tensor(u)).sum().backward()
+    np.testing.assert_allclose(out, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for ours, theirs in [(gx, tx), (gw, tw), (gb, tb)]:
+        np.testing.assert_allclose(ours, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_conv2d_layer():
+    conv = Conv2d(2, 3, 3, stride=2, padding=1)
+    assert conv.weight.shape == (3, 2, 3, 3) and conv.bias.shape == (3,)
+    x = randn(2, 2, 5, 5)
+    assert conv(x).shape == (2, 3, 3, 3)
+    assert gradcheck(conv, x)
+    assert Conv2d(2, 3, (3, 1), bias=False)(x).shape == (2, 3, 3, 5)
+    with pytest.raises(ValueError, match="expected input"):
+        conv(randn(2, 3, 5, 5))

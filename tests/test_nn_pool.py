@@ -1,11 +1,18 @@
 """Max, average and adaptive average pooling against torch (values, gradients, indices, every
-option), the fast tiled path against the general one, composites, and bad input errors."""
+option), max pooling against direct loops and HIPS autograd, the fast tiled path against the
+general one, composites, and bad input errors."""
 
+import autograd.numpy as anp
 import numpy as np
 import pytest
+from _vjp import autograd_grads, grads_of
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nn
 import nn.functional as F
+from nn import MaxPool2d
+from nn.functional import max_pool2d
 from nn.functional.pool import AvgPoolFn, MaxPoolFn, MaxPoolTiledFn
 from tinygrad_edu import Value, gradcheck
 
@@ -144,3 +151,53 @@ def test_second_order_through_the_composites():
     for f in (lambda v: F.max_pool2d(v, 2), lambda v: F.max_pool2d(v, 3, 2, 1),
               lambda v: F.avg_pool2d(v, 3, 2, 1, count_include_pad=False), lambda v: F.adaptive_avg_pool2d(v, (2, 3))):
         assert gradgradcheck(f, x)
+
+
+# --- max_pool2d against direct loops and HIPS autograd, the MaxPool2d layer -----------------
+
+def randn(*shape):
+    return rng.normal(size=shape)
+
+
+def maxpool_reference(x, k, s):
+    ho, wo = (x.shape[2] - k) // s + 1, (x.shape[3] - k) // s + 1
+    out = np.zeros(x.shape[:2] + (ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            out[:, :, i, j] = x[:, :, i * s:i * s + k, j * s:j * s + k].max(axis=(2, 3))
+    return out
+
+
+@given(h=st.integers(2, 7), w=st.integers(2, 7), k=st.integers(1, 3), s=st.integers(1, 3))
+def test_maxpool_matches_reference_and_gradcheck(h, w, k, s):
+    if k > min(h, w):
+        return
+    x = randn(2, 3, h, w)
+    np.testing.assert_array_equal(max_pool2d(Value(x), k, s).data, maxpool_reference(x, k, s))
+    assert gradcheck(lambda x: max_pool2d(x, k, s), x)
+
+
+def test_maxpool_overlapping_windows_accumulate_and_layer():
+    x = np.zeros((1, 1, 3, 3))
+    x[0, 0, 1, 1] = 5.0  # the max of all four 2x2 windows at stride 1
+    v = Value(x)
+    MaxPool2d(2, stride=1)(v).sum().backward()
+    assert v.grad[0, 0, 1, 1] == 4 and v.grad.sum() == 4
+    assert MaxPool2d(2)(randn(2, 3, 8, 6)).shape == (2, 3, 4, 3)
+
+
+def test_maxpool_gradient_matches_autograd():
+    x = randn(2, 2, 6, 6)
+    _, (g,), u = grads_of(lambda v: max_pool2d(v, 2), x)
+    ref = lambda a: anp.max(anp.reshape(a, (2, 2, 3, 2, 3, 2)), axis=(3, 5))  # noqa: E731
+    np.testing.assert_allclose(g, autograd_grads(ref, u, x)[0])
+
+
+def test_maxpool_tiled_ties_go_to_first_and_ragged_edges_get_none():
+    x = Value(np.array([[[[1.0, 1.0, 0.0, 2.0, 9.0],
+                          [1.0, 0.0, 2.0, 2.0, 9.0],
+                          [9.0, 9.0, 9.0, 9.0, 9.0]]]]))  # 3x5: the last row and column fit no window
+    y = MaxPool2d(2)(x)
+    np.testing.assert_array_equal(y.data, [[[[1.0, 2.0]]]])
+    y.backward(np.array([[[[10.0, 20.0]]]]))
+    np.testing.assert_array_equal(x.grad, [[[[10.0, 0, 0, 20.0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]]])

@@ -1,0 +1,61 @@
+"""Linear and nn.functional.linear (nn/layers/linear.py, nn/functional/linear.py): forward and
+gradients against HIPS autograd, gradcheck in float64, dtype, init names and shape errors."""
+
+from __future__ import annotations
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from _vjp import autograd_grads, grads_of
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nn import Linear
+from nn.functional import linear
+from tinygrad_edu import gradcheck
+
+RNG = np.random.default_rng(1234)
+
+
+def randn(*shape):
+    return RNG.normal(size=shape)
+
+
+@given(n=st.integers(1, 5), fin=st.integers(1, 6), fout=st.integers(1, 6))
+def test_linear_matches_autograd(n, fin, fout):
+    x, w, b = randn(n, fin), randn(fout, fin), randn(fout)
+    out, ours, u = grads_of(lambda x, w, b: linear(x, w, b), x, w, b)
+    ref = lambda x, w, b: anp.dot(x, w.T) + b  # noqa: E731
+    np.testing.assert_allclose(out, ref(x, w, b), rtol=1e-12)
+    for g, r in zip(ours, autograd_grads(ref, u, x, w, b)):
+        np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
+
+
+def test_linear_layer_layout_and_gradcheck():
+    lin = Linear(3, 2)
+    assert lin.weight.shape == (2, 3) and lin.bias.shape == (2,)
+    assert np.all(lin.bias.data == 0)
+    x = randn(4, 3)
+    np.testing.assert_allclose(lin(x).data, x @ lin.weight.data.T + lin.bias.data)
+    assert gradcheck(lin, x)
+    assert gradcheck(lambda x, w, b: linear(x, w, b), randn(2, 3, 3), randn(2, 3), randn(2))
+    assert gradcheck(lambda x, w: linear(x, w), randn(3), randn(2, 3))
+    assert Linear(3, 2, bias=False).bias is None
+    with pytest.raises(ValueError, match="last dimension"):
+        lin(np.ones((4, 5)))
+
+
+def test_linear_float32_stays_float32():
+    lin = Linear(3, 2, dtype=np.float32)
+    out = lin(np.ones((4, 3), dtype=np.float32))
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert lin.weight.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("init", ["he", "he_uniform", "xavier", "xavier_normal", "normal", "zeros"])
+def test_linear_init_names(init):
+    lin = Linear(50, 40, init=init)
+    assert lin.weight.shape == (40, 50) and np.all(lin.bias.data == 0)
+    with pytest.raises(ValueError, match="unknown init"):
+        Linear(2, 2, init="bogus")
