@@ -6,6 +6,7 @@ import math
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from tinygrad_edu import Value
@@ -190,5 +191,158 @@ def test_fuzz_random_token_strings_give_a_value_or_an_expression_error():
             assert "\n" not in str(e)
         else:
             assert isinstance(out, Value)
+
+    check()
+
+
+# ----------------------------------------------------------------------------- tensors: matrices, @, reductions
+
+W0 = [[0.5, -1.0, 0.25], [2.0, 0.3, -0.7]]
+X0 = [1.0, -2.0, 0.5]
+Y0 = [0.2, -0.4]
+TENSORS = {"W": W0, "x": X0, "y": Y0, "A": [[1.0, 2.0], [3.0, 4.0]]}
+
+
+def test_matrix_literals_and_variables_compute_like_numpy():
+    W, x, A = np.array(W0), np.array(X0), np.array(TENSORS["A"])
+    cases = {
+        "W @ x": W @ x, "W.T @ [1, 2]": W.T @ np.array([1, 2]), "transpose(A) * 2": A.T * 2,
+        "[[1, 2], [3, 4]] @ [1, -1]": np.array([[1, 2], [3, 4]]) @ np.array([1, -1]),
+        "sum(A)": A.sum(), "mean(A)": A.mean(), "sum(A, 0)": A.sum(0), "mean(W, axis=1)": W.mean(1),
+        "sum(A, -1)": A.sum(-1), "A + [10, 20]": A + np.array([10, 20]), "x * 2 - 1": x * 2 - 1,
+        "max(A, 2.5) + min(A, [1, 5])": np.maximum(A, 2.5) + np.minimum(A, [1, 5]), "tanh(W @ x)": np.tanh(W @ x),
+        "A @ A.T": A @ A.T, "-[1, 2] ** 2": -(np.array([1.0, 2.0]) ** 2), "[[-1.5], [2]] * [1, 2, 3]":
+            np.array([[-1.5], [2.0]]) * np.array([1, 2, 3]),
+    }
+    for text, want in cases.items():
+        got = parse_expression(text, TENSORS)
+        assert np.asarray(got.data).shape == np.shape(want), text
+        np.testing.assert_allclose(got.data, want, err_msg=text)
+
+
+def test_variables_take_matrices_as_lists_or_arrays_and_keep_their_labels():
+    L = parse_expression("sum(W @ x)", {"W": np.array(W0), "x": X0})
+    leaves = {v.label: v for v in _leaves(L)}
+    assert leaves["W"].shape == (2, 3) and leaves["x"].shape == (3,)
+    assert leaves["W"].dtype == np.float64 and leaves["x"].dtype == np.float64
+
+
+def _autograd():
+    ag = pytest.importorskip("autograd", reason="HIPS autograd is the test oracle (dev extra)")
+    import autograd.numpy as anp
+
+    return ag, anp
+
+
+# (expression, the same function written for HIPS autograd, the variables it takes)
+def _oracle_cases(anp):
+    C = np.array([[1.0, 2.0], [3.0, 4.0]])  # a literal: a constant, not A
+    return [
+        ("sum(tanh(W @ x))", lambda W, x: anp.sum(anp.tanh(anp.dot(W, x))), ("W", "x")),
+        ("mean((W @ x - y) ** 2)", lambda W, x, y: anp.mean((anp.dot(W, x) - y) ** 2), ("W", "x", "y")),
+        ("sum(sigmoid(W.T @ y) * x)", lambda W, y, x: anp.sum(1 / (1 + anp.exp(-anp.dot(W.T, y))) * x),
+         ("W", "y", "x")),
+        ("sum(exp(A) / sum(exp(A), 0))", lambda A: anp.sum(anp.exp(A) / anp.sum(anp.exp(A), 0)), ("A",)),
+        ("mean(A @ A.T * [[1, 2], [3, 4]])", lambda A: anp.mean(anp.dot(A, A.T) * C), ("A",)),
+        ("sum(max(W, 0.1) * W) + mean(W, axis=1) @ y",
+         lambda W, y: anp.sum(anp.maximum(W, 0.1) * W) + anp.dot(anp.mean(W, axis=1), y), ("W", "y")),
+        ("sum(log(1 + A**2) - sqrt(A))", lambda A: anp.sum(anp.log(1 + A ** 2) - anp.sqrt(A)), ("A",)),
+    ]
+
+
+def test_tensor_gradients_match_hips_autograd():
+    ag, anp = _autograd()
+    for text, f, names in _oracle_cases(anp):
+        L = parse_expression(text, TENSORS)
+        assert L.shape == (), text
+        L.backward()
+        leaves = {v.label: v for v in _leaves(L)}
+        args = [np.array(TENSORS[n], dtype=np.float64) for n in names]
+        assert float(L.data) == pytest.approx(float(f(*args)), rel=1e-12), text
+        for i, n in enumerate(names):
+            want = ag.grad(f, i)(*args)
+            np.testing.assert_allclose(leaves[n].grad, want, rtol=1e-10, atol=1e-12, err_msg=f"{text}: d/d{n}")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("W @ y", ["@", "(2, 3)", "(2,)", "inner sizes 3 and 2"]),
+    ("W + y", ["+", "(2, 3)", "(2,)", "broadcast"]),
+    ("max(W, y)", ["max()", "(2, 3)", "(2,)", "broadcast"]),
+    ("W @ 2", ["@", "number on the right", "use * to scale"]),
+    ("sum(W, 2)", ["sum()", "axis 2", "(2, 3)"]),
+    ("mean(x, axis=1)", ["mean()", "axis 1", "(3,)"]),
+    ("sum(W, 0.5)", ["sum()", "whole number"]),
+    ("sum(W, axis=x)", ["sum()", "whole number"]),
+    ("sum(W, ax=1)", ["only axis="]),
+    ("sum(axis=1)", ["sum()", "give the expression first"]),
+    ("exp(W, axis=1)", ["exp()", "keyword"]),
+    ("[[1, 2], [3]]", ["rows have different lengths (2 and 1)"]),
+    ("[1, [2]]", ["mixes numbers and rows"]),
+    ("[[[1]]]", ["2 levels of brackets"]),
+    ("[]", ["empty"]),
+    ("[x, 1]", ["only numbers"]),
+    ("[__import__('os')]", ["only numbers"]),
+    ("['a', 'b']", ["only numbers"]),
+    ("[1e400]", ["finite"]),
+    ("[" + ", ".join(["1"] * 40) + "]", ["40 entries", "at most 32"]),
+    ("col + row", ["+ of shapes (32, 1) and (1, 32)", "1024 elements"]),
+    ("W.shape", ["attribute", ".T"]),
+    ("W.T.__class__", ["attribute", "__class__"]),
+    ("(W, x)", ["tuples"]),
+    ("{1: 2}", ["dicts"]),
+    ("W[0]", ["subscripts"]),
+    ("sum", ["sum is a function"]),
+])
+def test_tensor_mistakes_are_named(text, words):
+    values = {**TENSORS, "col": np.ones((32, 1)), "row": np.ones((1, 32))}
+    with pytest.raises(ExpressionError) as info:
+        parse_expression(text, values)
+    message = str(info.value)
+    assert "\n" not in message
+    for w in words:
+        assert w in message, message
+
+
+@pytest.mark.parametrize("value, word", [
+    ([[1, 2], [3]], "different lengths"), (np.ones((2, 2, 2)), "3 dimensions"), (np.ones((40,)), "at most 32"),
+    (np.ones((20, 20)), "400 elements"), ([], "non-empty"), (["a", "b"], "numbers"), ([None, 1], "numbers"),
+    ([True, False], "numbers"), (None, "must be a number"), ({"a": 1}, "must be a number"),
+])
+def test_bad_matrix_values_of_variables_are_refused(value, word):
+    with pytest.raises(ExpressionError, match=word):
+        parse_expression("sum(x)", {"x": value})
+
+
+def test_a_matrix_literal_counts_as_one_term():
+    literal = "[" + ",".join("[" + ",".join(["1"] * 8) + "]" for _ in range(8)) + "]"  # 64 numbers, 8 rows
+    text = "+".join([f"sum({literal}*x)"] * 3)  # 3 x 73 literal nodes: over MAX_NODES if they counted
+    assert len(text) <= 500
+    assert float(parse_expression(text, {"x": 2.0}).data) == 3 * 64 * 2
+
+
+def test_function_names_cannot_be_variables():
+    for name in ("sum", "mean", "transpose"):
+        with pytest.raises(ExpressionError, match="function name"):
+            parse_expression("x", {"x": 1.0, name: 1.0})
+
+
+_TENSOR_TOKENS = _TOKENS + ["W", "v", "@", ".T", "sum(", "mean(", "transpose(", "axis=", "[1, 2]", "[[1, 2], [3, 4]]",
+                            "[[1], [2]]", "[", "]", "1,", "["]
+
+
+def test_fuzz_tensor_token_strings_give_a_value_or_an_expression_error():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(_TENSOR_TOKENS), min_size=1, max_size=30))
+    def check(tokens):
+        text = " ".join(tokens)
+        try:
+            out = parse_expression(text, {"x": 0.5, "y": -2.0, "W": [[1.0, -1.0], [0.5, 2.0]], "v": [1.0, 3.0]})
+        except ExpressionError as e:
+            assert "\n" not in str(e)
+        else:
+            assert isinstance(out, Value) and np.asarray(out.data).size <= 256
 
     check()
