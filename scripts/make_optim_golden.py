@@ -1,4 +1,5 @@
-"""Record torch.optim's trajectories and lr schedules as the golden fixture for tests/test_optim_golden.py.
+"""Record torch.optim's trajectories and lr schedules as the golden fixture for
+tests/test_optim_optimizer_golden.py and tests/test_optim_lr_scheduler_golden.py.
 
 Run by hand where PyTorch is installed (the tests themselves never need torch):
 

@@ -3,8 +3,8 @@
 No graph, no per-op bookkeeping: the fewest numpy calls a careful person would write for the
 same math (same layers, same loss, same optimizer as torch.optim, in-place updates). An engine
 cannot beat it by much; the target is to come close. `check_*_against_torch` prove once per run
-that each floor computes the same gradients as PyTorch, and tests/test_bench_floor.py checks
-them against our engine, so the floor is known to do the real work.
+that each floor computes the same gradients as PyTorch, and tests/test_bench_workloads_floors.py
+checks them against our engine, so the floor is known to do the real work.
 """
 
 from __future__ import annotations
