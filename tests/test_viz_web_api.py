@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import math
 import time
 
+import numpy as np
 import pytest
 
 flask = pytest.importorskip("flask", reason="the web playground needs Flask (extra 'web')")
@@ -127,6 +129,177 @@ def test_steps_page_is_the_animation(client):
 def test_steps_page_bad_input(client, query):
     r = client.get("/graph/steps", query_string={**query, "t": client.application.config["PAGE_TOKEN"]})
     assert r.status_code == 400 and r.get_data(as_text=True)
+
+
+# ----------------------------------------------------------------------------- graph lab: tensors
+
+W0, X0 = [[0.5, -1.0], [2.0, 0.3]], [1.0, -2.0]
+TENSOR = {"expr": "sum(tanh(W @ x))", "values": {"W": W0, "x": X0}}
+
+
+def _autograd():
+    ag = pytest.importorskip("autograd", reason="HIPS autograd is the test oracle (dev extra)")
+    import autograd.numpy as anp
+
+    return ag, anp
+
+
+@needs_dot
+def test_tensor_graph_gradients_match_hips_autograd(client):
+    ag, anp = _autograd()
+    r = client.post("/api/graph", json=TENSOR)
+    assert r.status_code == 200, r.get_json()
+    j = r.get_json()
+
+    def f(W, x):
+        return anp.sum(anp.tanh(anp.dot(W, x)))
+
+    W, x = np.array(W0), np.array(X0)
+    assert j["output"] == {"name": "L", "data": pytest.approx(float(f(W, x))), "shape": []}
+    assert j["order"] == ["W", "x"] and j["shapes"] == {"W": [2, 2], "x": [2]}
+    np.testing.assert_allclose(j["grads"]["W"], ag.grad(f, 0)(W, x), rtol=1e-12)
+    np.testing.assert_allclose(j["grads"]["x"], ag.grad(f, 1)(W, x), rtol=1e-12)
+    shown = html.unescape(j["svg"])
+    # one name per node, entries drawn: W's gradient row by row
+    assert "W @ x" in shown and "tanh(W @ x)" in shown and "data, shape (2, 2)" in shown
+    dW = ag.grad(f, 0)(W, x)
+    rows = shown.replace("\u00a0", " ")  # Graphviz keeps runs of spaces as no-break spaces
+    for row in dW:
+        assert f"[{row[0]:7.4f}  {row[1]:7.4f}]" in rows, rows
+
+
+@needs_dot
+def test_a_tensor_output_is_differentiated_as_its_sum_and_says_so(client):
+    j = client.post("/api/graph", json={"expr": "W @ x", "values": {"W": W0, "x": X0}}).get_json()
+    assert j["output"]["shape"] == [2] and j["output"]["data"] == pytest.approx([2.5, 1.4])
+    # d sum(W x)/dW_ij = x_j; d/dx_j = sum_i W_ij (by hand)
+    assert j["grads"]["W"] == [[1.0, -2.0], [1.0, -2.0]] and j["grads"]["x"] == pytest.approx([2.5, -0.7])
+    assert "sum(L)" in j["note"] and "(2,)" in j["note"]
+
+
+def test_tensor_check_matches_finite_differences(client):
+    j = client.post("/api/graph/check", json={"expr": "mean((W @ x - t) ** 2)",
+                                              "values": {"W": W0, "x": X0, "t": [1.0, 0.0]}}).get_json()
+    assert j["ok"] is True and [r["name"] for r in j["rows"]] == ["W", "x", "t"]
+    W, x, t = np.array(W0), np.array(X0), np.array([1.0, 0.0])
+    e = W @ x - t  # d mean(e^2)/dW = outer(e, x), /dx = W^T e, /dt = -e (the mean of 2 entries halves 2e)
+    np.testing.assert_allclose(j["rows"][0]["numeric"], np.outer(e, x), atol=1e-6)
+    np.testing.assert_allclose(j["rows"][1]["analytic"], W.T @ e, rtol=1e-12)
+    np.testing.assert_allclose(j["rows"][2]["analytic"], -e, rtol=1e-12)
+    assert j["rows"][0]["shape"] == [2, 2] and j["rows"][0]["value"] == W0
+    assert all(r["abs_error"] < 1e-6 for r in j["rows"])
+
+
+def test_check_of_a_tensor_output_checks_its_sum(client):
+    j = client.post("/api/graph/check", json={"expr": "tanh(W) @ x", "values": {"W": W0, "x": X0}}).get_json()
+    assert j["ok"] is True
+    np.testing.assert_allclose(j["rows"][1]["numeric"], np.tanh(np.array(W0)).sum(0), atol=1e-6)
+
+
+@pytest.mark.parametrize("expr, words", [
+    ("W @ y", ["@", "(2, 2)", "(3,)", "inner sizes 2 and 3"]),
+    ("W + y", ["+", "(2, 2)", "(3,)", "broadcast"]),
+    ("sum(W, 2)", ["sum()", "axis 2", "(2, 2)"]),
+    ("W @ 2", ["@", "number on the right"]),
+])
+def test_shape_mistakes_are_400_naming_the_op_and_shapes(client, expr, words):
+    r = client.post("/api/graph", json={"expr": expr, "values": {"W": W0, "y": [1.0, 2.0, 3.0]}})
+    assert r.status_code == 400
+    for w in words:
+        assert w in r.get_json()["error"]
+
+
+@pytest.mark.parametrize("value, word", [
+    ([[1, 2], [3]], "different lengths"), ([[[1]]], "2 levels"), ([], "empty"), ([[]], "empty"),
+    ([1, [2]], "mixes"), ([1, "2"], "finite number"), ([True], "finite number"), ([1e7], "too large"),
+    ([None], "finite number"), ([[1] * 9] * 8, "more than 64 entries"),
+])
+def test_bad_matrix_values_are_400(client, value, word):
+    r = client.post("/api/graph", json={"expr": "sum(W)", "values": {"W": value}})
+    assert r.status_code == 400 and word in r.get_json()["error"], r.get_json()
+
+
+def test_too_many_entries_in_all_variables_are_400(client):
+    r = client.post("/api/graph/check", json={"expr": "sum(A) + sum(B)", "values": {"A": [[1] * 8] * 5,
+                                                                                   "B": [[1] * 8] * 4}})
+    assert r.status_code == 400 and "64 entries" in r.get_json()["error"]
+
+
+@needs_dot
+def test_steps_page_takes_matrices(client):
+    token = client.application.config["PAGE_TOKEN"]
+    r = client.get("/graph/steps", query_string={"expr": "sum(tanh(W @ x))", "vars": "W=[[0.5,-1],[2,0.3]];x=[1,-2]",
+                                                 "t": token})
+    assert r.status_code == 200 and "<svg" in r.get_data(as_text=True)
+    bad = client.get("/graph/steps", query_string={"expr": "sum(W)", "vars": "W=[[1,2],[3]]", "t": token})
+    assert bad.status_code == 400 and "different lengths" in bad.get_data(as_text=True)
+    deep = client.get("/graph/steps", query_string={"expr": "sum(W)", "vars": "W=" + "[" * 300 + "]" * 300,
+                                                    "t": token})
+    assert deep.status_code == 400
+
+
+# ----------------------------------------------------------------------------- graph lab: the derivative's graph
+
+@needs_dot
+def test_derivative_graph_of_tanh_gives_the_closed_form_second_derivative(client):
+    r = client.post("/api/graph/derivative", json={"expr": "tanh(x)", "values": {"x": 0.5}, "wrt": "x"})
+    assert r.status_code == 200, r.get_json()
+    j = r.get_json()
+    t = math.tanh(0.5)
+    assert j["name"] == "dL/dx" and j["derivative"] == {"data": pytest.approx(1 - t * t), "shape": []}
+    assert j["second"] == {"x": pytest.approx(-2 * t * (1 - t * t))}
+    shown = html.unescape(j["svg"])
+    assert "dL/dx" in shown and f"data {1 - t * t:.4f}" in shown and f"grad {-2 * t * (1 - t * t):.4f}" in shown
+
+
+@needs_dot
+def test_derivative_graph_second_derivatives_match_hips_autograd(client):
+    ag, anp = _autograd()
+    values = {"x": 2.0, "w": -3.0, "b": 0.5}
+    for wrt in ("x", "w", "b"):
+        j = client.post("/api/graph/derivative", json={"expr": "tanh(x*w + b) * x", "values": values,
+                                                       "wrt": wrt}).get_json()
+
+        def f(x, w, b):
+            return anp.tanh(x * w + b) * x
+
+        args = (values["x"], values["w"], values["b"])
+        k = "xwb".index(wrt)
+        assert j["derivative"]["data"] == pytest.approx(ag.grad(f, k)(*args), rel=1e-12)
+        assert j["order"] == ["x", "w", "b"]
+        for i, name in enumerate("xwb"):  # a row of the Hessian
+            want = ag.grad(ag.grad(f, k), i)(*args)
+            assert j["second"][name] == pytest.approx(want, rel=1e-10, abs=1e-12), (wrt, name)
+
+
+@needs_dot
+def test_derivative_graph_of_a_matrix(client):
+    ag, anp = _autograd()
+    j = client.post("/api/graph/derivative", json={**TENSOR, "wrt": "W"}).get_json()
+    W, x = np.array(W0), np.array(X0)
+    want = ag.grad(lambda W: anp.sum(anp.tanh(anp.dot(W, x))))(W)
+    assert j["derivative"]["shape"] == [2, 2]
+    np.testing.assert_allclose(j["derivative"]["data"], want, rtol=1e-12)
+    assert j["second"] == {} and "Hessian" in j["note"]
+    assert "dL/dW" in html.unescape(j["svg"])
+
+
+@needs_dot
+def test_derivative_of_a_linear_expression_is_constant(client):
+    j = client.post("/api/graph/derivative", json={"expr": "3*x + y", "values": {"x": 1, "y": 2},
+                                                   "wrt": "x"}).get_json()
+    assert j["derivative"]["data"] == 3.0 and j["second"] == {"x": 0.0, "y": 0.0}
+
+
+@pytest.mark.parametrize("payload, word", [
+    ({"expr": "x*y", "values": {"x": 1, "y": 2}, "wrt": "z"}, "'wrt' must be a variable"),
+    ({"expr": "x*y", "values": {"x": 1, "y": 2}, "wrt": 3}, "'wrt' must be a string"),
+    ({"expr": "2 + 3", "values": {}, "wrt": "x"}, "no variable"),
+    ({"expr": "x*", "values": {"x": 1}, "wrt": "x"}, "syntax"),
+])
+def test_derivative_bad_input(client, payload, word):
+    r = client.post("/api/graph/derivative", json=payload)
+    assert r.status_code == 400 and word in r.get_json()["error"]
 
 
 # ----------------------------------------------------------------------------- training lab

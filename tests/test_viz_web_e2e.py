@@ -7,6 +7,7 @@ Screenshots go to pytest's tmp dir (printed with -s); set TINYGRAD_EDU_SCREENSHO
 from __future__ import annotations
 
 import html
+import math
 import os
 import pathlib
 import shutil
@@ -206,6 +207,80 @@ def test_graph_lab_shows_errors(server, page):
     message = page.text_content("#error")
     assert "allowed" in message or "unknown name" in message, message
     assert page.locator("#graph-svg svg").count() == 0
+
+
+def test_graph_lab_tensor_expression(server, page, shots):
+    import numpy as np
+
+    W, x = np.array([[0.5, -1.0], [2.0, 0.3]]), np.array([1.0, -2.0])
+    slope = 1 - np.tanh(W @ x) ** 2  # L = sum(tanh(W x)): dL/dW = outer(slope, x), dL/dx = W^T slope (by hand)
+    dW, dx = np.outer(slope, x), W.T @ slope
+    page.goto(server + "/graph")
+    page.fill("#expr", "")
+    page.type("#expr", "sum(tanh(W @ x))")
+    page.fill("#var-W", "[[0.5, -1], [2, 0.3]]")
+    page.fill("#var-x", "[1, -2]")
+    page.click("#btn-graph")
+    svg = page.wait_for_selector("#graph-svg svg", timeout=15000)
+    chips = page.locator("#grad-chips .grad-chip").all_inner_texts()
+    assert [c.split(" =")[0] for c in chips] == ["∂L/∂W", "∂L/∂x"], chips
+    for want in dW.ravel():
+        assert f"{want:.4f}" in chips[0], chips
+    for want in dx:
+        assert f"{want:.4f}" in chips[1], chips
+    assert page.text_content("#out-value").strip() == f"{np.tanh(W @ x).sum():.4f}"
+    text = html.unescape(svg.text_content()).replace("\u00a0", " ")
+    assert "W @ x" in text and "tanh(W @ x)" in text and "data, shape (2, 2)" in text
+    for row in dW:
+        assert f"[{row[0]:7.4f}  {row[1]:7.4f}]" in text, text
+    page.click("#btn-check")
+    page.wait_for_selector("#check-table tbody tr >> nth=1")
+    assert page.locator("#check-table .ok").count() == 2
+    table = page.inner_text("#check-table")
+    for want in (*dW.ravel(), *dx):
+        assert f"{want:.8f}" in table
+    page.screenshot(path=str(shots / "graph_lab_tensor.png"))
+    check_screenshot(shots / "graph_lab_tensor.png")
+    page.click("#btn-steps")  # the step-through takes matrices too
+    frame = page.wait_for_selector("#steps-frame", state="visible").content_frame()
+    frame.wait_for_selector("#viewport svg")
+    assert "W @ x" in html.unescape(frame.locator("#viewport svg").text_content())
+    assert page.problems == []
+    page.fill("#var-x", "[1, -2, 3]")  # a shape mistake is named, with both shapes (the console logs the 400)
+    page.click("#btn-graph")
+    error = page.wait_for_selector("#error:not([hidden])").inner_text()
+    assert "@" in error and "(2, 2)" in error and "(3,)" in error, error
+
+
+def test_graph_lab_derivative_graph(server, page, shots):
+    t = math.tanh(0.5)
+    d1, d2 = 1 - t * t, -2 * t * (1 - t * t)  # closed forms of tanh' and tanh''
+    start_graph(page, server, "tanh(x)", {"x": "0.5"})
+    assert page.locator("#deriv-card").is_hidden()
+    page.click("#btn-deriv")
+    svg = page.wait_for_selector("#deriv-card:not([hidden]) #deriv-svg svg", timeout=15000)
+    chips = page.locator("#deriv-chips .grad-chip").all_inner_texts()
+    assert chips == [f"dL/dx = {d1:.4f}", f"∂²L/∂x² = {d2:.4f}"], chips
+    text = html.unescape(svg.text_content())
+    assert "dL/dx" in text and f"data {d1:.4f}" in text and f"grad {d2:.4f}" in text
+    assert page.get_attribute("#btn-deriv", "aria-pressed") == "true"
+    page.locator("#deriv-card").screenshot(path=str(shots / "graph_lab_derivative.png"))
+    check_screenshot(shots / "graph_lab_derivative.png")
+    page.click("#btn-deriv")  # a toggle: pressed again, the card goes
+    assert page.locator("#deriv-card").is_hidden()
+    # several variables: a row of the Hessian, for the chosen one
+    start_graph(page, server, "x*x*y", {"x": "3", "y": "2"})
+    page.select_option("#wrt", "y")
+    page.click("#btn-deriv")
+    page.wait_for_selector('#deriv-card[data-wrt="y"]')
+    chips = page.locator("#deriv-chips .grad-chip").all_inner_texts()
+    # L = x^2 y: dL/dy = x^2 = 9, d2L/dydx = 2x = 6, d2L/dy2 = 0
+    assert chips == ["dL/dy = 9.0000", "∂²L/∂y∂x = 6.0000", "∂²L/∂y² = 0.0000"], chips
+    page.fill("#expr", "x*y")  # a new expression: the old derivative card goes
+    page.click("#btn-graph")
+    page.wait_for_selector('#graph-svg[data-expr="x*y"]')
+    assert page.locator("#deriv-card").is_hidden()
+    assert page.problems == []
 
 
 def test_training_lab_learns_moons_live(server, page, shots):

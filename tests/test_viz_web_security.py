@@ -125,6 +125,22 @@ def test_too_many_variables(client):
     assert r.status_code == 400 and "too many variables" in r.get_json()["error"]
 
 
+@pytest.mark.parametrize("vars_", ["W=[[NaN]]", "W=[[1e999]]", "W=[[\"__import__('os')\"]]", "W=" + "[" * 2000,
+                                   "W=[[1,2],[3]]", "W=[" + ",".join(["1"] * 200) + "]", "W=[[1]]]"])
+def test_hostile_matrices_in_the_steps_query_are_400(client, vars_):
+    r = client.get("/graph/steps", query_string={"expr": "sum(W)", "vars": vars_,
+                                                 "t": client.application.config["PAGE_TOKEN"]})
+    assert r.status_code == 400 and r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("expr", ["[__import__('os')] @ x", "[x.__class__]", "sum(x, axis=__import__('os'))",
+                                  "x.T.__dict__", "[[1, 2], [3, 4]][0]", "[[1]*999]"])
+def test_injection_through_matrices_is_refused(client, expr):
+    r = client.post("/api/graph", json={"expr": expr, "values": {"x": [1.0, 2.0]}})
+    assert r.status_code == 400 and r.get_json()["error"]
+    assert not pathlib.Path("/tmp/pwned").exists()
+
+
 # ----------------------------------------------------------------------------- wrong types
 
 @pytest.mark.parametrize("payload", [
@@ -136,7 +152,9 @@ def test_too_many_variables(client):
     {"expr": "x", "values": {"x": "2"}},
     {"expr": "x", "values": {"x": True}},
     {"expr": "x", "values": {"x": None}},
-    {"expr": "x", "values": {"x": [1, 2]}},
+    {"expr": "x", "values": {"x": [1, [2]]}},  # a vector [1, 2] is a value now; a ragged one is not
+    {"expr": "x", "values": {"x": {"a": 1}}},
+    {"expr": "x", "values": {"x": [[1, 2], ["3", 4]]}},
     {"expr": "x", "values": {"x": 1e300}},
     {"expr": "x", "values": {"x": 1}, "rankdir": "XX"},
     {"expr": "x", "values": {"x": 1}, "color_by_grad": "yes"},

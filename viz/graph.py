@@ -9,7 +9,8 @@
     >>> dot.render("graph", format="svg")      # rendering needs Graphviz's `dot`
 
 Each Value box shows its name (its `label`, or a short generated one such as `n3`), its data
-(the number for a scalar; shape, dtype and min/mean/max for a tensor) and its gradient.
+(the number for a scalar; shape, dtype and min/mean/max for a tensor, or, with
+`tensor_values=N`, the entries themselves for tensors of at most N entries) and its gradient.
 `color_by="grad"` shades every box by |grad| on a log scale, so a vanishing gradient shows up
 as a fading colour from the loss back to the inputs.
 """
@@ -27,7 +28,7 @@ from tinygrad_edu import Value
 from .drawing import INSTALL_HINT, Drawing, GraphvizNotFound, check_dot, render_svg, save_svg
 
 __all__ = ["draw_graph", "GraphvizNotFound", "render_svg", "save_svg", "check_dot", "value_names", "Drawing",
-           "INSTALL_HINT"]
+           "INSTALL_HINT", "matrix_lines"]
 
 # Symbols read better than op names in a small circle; unknown ops show their name.
 OP_SYMBOLS = {"add": "+", "mul": "×", "neg": "−x", "pow": "**", "matmul": "@"}
@@ -90,6 +91,23 @@ def summarize(arr: Any, show_dtype: bool = True) -> list[str]:
     return [head, f"min {fmt(a64.min())}  mean {fmt(a64.mean())}  max {fmt(a64.max())}"]
 
 
+def matrix_lines(arr: Any) -> list[str]:
+    """The entries of a small vector or matrix, one text line per row, columns right-aligned:
+    ['[ 0.5000  -1.0000]', '[ 2.0000   0.3000]']. A vector is one row."""
+    a = np.asarray(arr, dtype=np.float64)
+    a = a.reshape(1, -1) if a.ndim < 2 else a.reshape(-1, a.shape[-1])
+    cells = [[fmt(x) for x in row] for row in a]
+    width = max((len(c) for row in cells for c in row), default=0)
+    return ["[" + "  ".join(c.rjust(width) for c in row) + "]" for row in cells]
+
+
+_MONO = "Courier"  # matrix rows line up in a fixed-width font
+
+
+def _mono_rows(lines: list[str]) -> list[str]:
+    return [f'<TR><TD><FONT FACE="{_MONO}">{_esc(line)}</FONT></TD></TR>' for line in lines]
+
+
 def _esc(text: str) -> str:
     """Escape text for a Graphviz HTML-like label."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
@@ -100,14 +118,20 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def value_label(v: Value, name: str, show_grad: bool = True, grad_text: str | None = None) -> str:
+def value_label(v: Value, name: str, show_grad: bool = True, grad_text: str | None = None,
+                tensor_values: int = 0) -> str:
     """The HTML-like label of a Value box: name row, data row(s), grad row(s).
 
     `grad_text` overrides the grad row (the animation uses it to show '?' before a gradient is known).
+    Tensors with at most `tensor_values` entries show them (and their gradient's) as aligned rows.
     """
     rows = [f'<TR><TD><B>{_esc(name)}</B></TD></TR>', "<HR/>"]
+    entries = v.ndim > 0 and 0 < v.size <= tensor_values
     if v.size == 1 and v.ndim == 0:
         rows.append(f"<TR><TD>data {_esc(fmt(v.data))}</TD></TR>")
+    elif entries:
+        rows.append(f"<TR><TD>data, shape {_esc(str(tuple(v.shape)))}</TD></TR>")
+        rows += _mono_rows(matrix_lines(v.data))
     else:
         rows += [f"<TR><TD>{_esc(line)}</TD></TR>" for line in summarize(v.data)]
     if show_grad:
@@ -116,6 +140,9 @@ def value_label(v: Value, name: str, show_grad: bool = True, grad_text: str | No
             rows += [f"<TR><TD>{_esc(line)}</TD></TR>" for line in grad_text.split("\n")]
         elif not v.requires_grad:
             rows.append('<TR><TD><FONT COLOR="#777777">constant (no grad)</FONT></TD></TR>')
+        elif entries and np.asarray(v.grad).shape == tuple(v.shape):
+            rows.append("<TR><TD>grad</TD></TR>")
+            rows += _mono_rows(matrix_lines(v.grad))
         else:
             for line in grad_lines(v):
                 rows.append(f"<TR><TD>{_esc(line)}</TD></TR>")
@@ -212,7 +239,7 @@ def _legend(lo: float, hi: float) -> str:
 
 
 def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True, color_by: str | None = None,
-               max_nodes: int = 500) -> Drawing:
+               max_nodes: int = 500, tensor_values: int = 0) -> Drawing:
     """Build a Graphviz drawing of everything `root` depends on.
 
     Args:
@@ -225,6 +252,8 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True, color_b
             farthest from `root` (N counts the Values left out). The Values nearest `root` are
             kept (breadth-first); see `collect`. With `color_by="grad"` the legend counts as one
             box as well (it is left out when `max_nodes` is 1).
+        tensor_values: tensors with at most this many entries show every entry of their data and
+            gradient, one row per matrix row (0, the default: shape and min/mean/max only).
 
     Returns a `Drawing`, which is a `graphviz.Digraph`: `.source` is the DOT text (no Graphviz
     needed); `.render()`, `.pipe()`, `.view()`, `render_svg()` and Jupyter's display need the
@@ -240,6 +269,8 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True, color_b
         raise TypeError(f"draw_graph: max_nodes must be an int, got {type(max_nodes).__name__}")
     if int(max_nodes) < 1:
         raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
+    if isinstance(tensor_values, bool) or not isinstance(tensor_values, (int, np.integer)) or tensor_values < 0:
+        raise ValueError(f"draw_graph: tensor_values must be a whole number >= 0, got {tensor_values!r}")
 
     legend = color_by == "grad" and int(max_nodes) >= 2  # the colour legend is a box too
     nodes, more = collect(root, int(max_nodes) - legend)
@@ -264,7 +295,7 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True, color_b
             style += ' fontcolor="#ffffff"'  # dark fills need light text to stay readable
         if v is root:
             style += " penwidth=2"
-        label = value_label(v, names[v], show_grad)
+        label = value_label(v, names[v], show_grad, tensor_values=int(tensor_values))
         body.append(f"\t{vid} [label={label} {style} fillcolor={_q(fill)} tooltip={_q(names[v])}]\n")
         if v.is_leaf:
             continue

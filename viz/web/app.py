@@ -8,7 +8,10 @@ API (every POST takes and every answer is JSON; bad input gets 400 and {"error":
 
     GET  /api/health                   version, whether Graphviz's `dot` is installed
     POST /api/graph                    {expr, values, rankdir?, color_by_grad?} -> svg, output, grads
+                                       (values: numbers or small matrices as nested lists)
     POST /api/graph/check              {expr, values} -> analytic vs numeric gradient per variable
+    POST /api/graph/derivative         {expr, values, wrt, rankdir?} -> the graph of dL/d(wrt) and, for a
+                                       scalar, the second derivatives d2L/d(wrt)d(v)
     GET  /graph/steps?expr=..&vars=x=2;w=-3&t=TOKEN   the step-through page (shown in an iframe)
     POST /api/train                    training settings -> {id}; the run starts in the background
     GET  /api/train/<id>?since=N       status, epochs from N on, decision boundary, layer diagnostics
@@ -211,6 +214,10 @@ def _register_api(app: Flask, manager: jobs.JobManager) -> None:
     @app.post("/api/graph/check")
     def graph_check():
         return jsonify(graph_lab.check_answer(body(request)))
+
+    @app.post("/api/graph/derivative")
+    def graph_derivative():
+        return jsonify(graph_lab.derivative_answer(body(request), renderer_for(app)))
 
     @app.post("/api/train")
     def train_start():

@@ -3,7 +3,8 @@
     tanh(x*w + b)  ->  x*w,  x*w + b,  tanh(x*w + b)
 
 `expression_names(root)` rebuilds each node's text from the graph (op and operands, with the
-usual precedence: `+` < `*` `/` < unary `-` < `**` < calls), so the graph card, the
+usual precedence: `+` < `*` `/` `@` < unary `-` < `**` < calls and `.T`; `mean(a)`, which the
+engine builds as sum(a) * (1/n), is named as typed, and sum's axis is read off the shapes), so the graph card, the
 step-through and the gradient chips all say "x*w" for the same box. Texts longer than
 `max_len` characters become n1, n2, ... numbered in topological order (inputs first), which is
 again the same in every view. `label_nodes(root)` writes these names into the unlabelled
@@ -43,6 +44,17 @@ def _text(v: Any, texts: dict[Any, tuple[str, int]]) -> tuple[str, int]:
             text, prec = texts[v.parents[1].parents[0]]
             return f"{a} - {_wrap(text, prec, _MUL)}", _ADD
         return f"{a} + {b}", _ADD
+    if op == "mul" and len(parts) == 2 and _is_mean(v):
+        text = texts[v.parents[0]][0]  # "sum(a)" or "sum(a, 0)"
+        return "mean" + text[len("sum"):], _ATOM
+    if op == "matmul" and len(parts) == 2:
+        (a, pa), (b, pb) = parts
+        return f"{_wrap(a, pa, _MUL)} @ {_wrap(b, pb, _NEG)}", _MUL
+    if op == "transpose" and len(parts) == 1:
+        return f"{_wrap(parts[0][0], parts[0][1], _ATOM)}.T", _ATOM
+    if op == "sum" and len(parts) == 1:
+        axis = _sum_axis(v)
+        return f"sum({parts[0][0]}{'' if axis is None else ', ' + axis})", _ATOM
     if op == "mul" and len(parts) == 2:
         (a, pa), (b, pb) = parts
         q = v.parents[1]
@@ -68,6 +80,24 @@ def _text(v: Any, texts: dict[Any, tuple[str, int]]) -> tuple[str, int]:
 
 def _is_const(v: Any, value: float) -> bool:
     return v.is_leaf and not v.requires_grad and np.asarray(v.data).size == 1 and float(np.asarray(v.data)) == value
+
+
+def _sum_axis(v: Any) -> str | None:
+    """The axis a sum node reduced, as text: None for a sum of everything, else the axis whose
+    removal gives the output's shape (and the output's numbers), '...' if none does."""
+    x = v.parents[0]
+    if v.ndim == 0:
+        return None
+    for k in range(x.ndim):
+        if x.shape[:k] + x.shape[k + 1:] == v.shape and np.allclose(np.sum(x.data, axis=k), v.data, equal_nan=True):
+            return str(k)
+    return "..."
+
+
+def _is_mean(v: Any) -> bool:
+    """mean(a) is built as sum(a) * (1/n), n the number of summed entries."""
+    s, c = v.parents
+    return s.op == "sum" and not s.label and s.parents[0].size > 0 and _is_const(c, 1.0 / (s.parents[0].size / s.size))
 
 
 
