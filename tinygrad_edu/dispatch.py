@@ -13,6 +13,7 @@ its argument::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -30,32 +31,22 @@ def data(x: Any) -> Any:
 
 
 # --- elementwise -------------------------------------------------------------------------------
-def exp(x: Any) -> Any:
-    return ops.Exp.apply(x) if _is_value(x) else np.exp(x)
+def _elementwise(op: str, array_fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """f(x): the engine op `ops.<op>` on a Value (recorded, so it can be differentiated again),
+    `array_fn` on a numpy array."""
+
+    def f(x: Any) -> Any:
+        return getattr(ops, op).apply(x) if _is_value(x) else array_fn(x)
+
+    f.__name__ = f.__qualname__ = op.lower()
+    f.__doc__ = f"ops.{op} on a Value, {array_fn.__name__} on an array."
+    return f
 
 
-def log(x: Any) -> Any:
-    return ops.Log.apply(x) if _is_value(x) else np.log(x)
-
-
-def sin(x: Any) -> Any:
-    return ops.Sin.apply(x) if _is_value(x) else np.sin(x)
-
-
-def cos(x: Any) -> Any:
-    return ops.Cos.apply(x) if _is_value(x) else np.cos(x)
-
-
-def tanh(x: Any) -> Any:
-    return ops.Tanh.apply(x) if _is_value(x) else np.tanh(x)
-
-
-def sigmoid(x: Any) -> Any:
-    return ops.Sigmoid.apply(x) if _is_value(x) else numerics.sigmoid(x)
-
-
-def erf(x: Any) -> Any:
-    return ops.Erf.apply(x) if _is_value(x) else numerics.erf(x)
+exp, log = _elementwise("Exp", np.exp), _elementwise("Log", np.log)
+sin, cos, tanh = _elementwise("Sin", np.sin), _elementwise("Cos", np.cos), _elementwise("Tanh", np.tanh)
+sinh, cosh = _elementwise("Sinh", np.sinh), _elementwise("Cosh", np.cosh)
+sigmoid, erf = _elementwise("Sigmoid", numerics.sigmoid), _elementwise("Erf", numerics.erf)  # overflow-safe
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:
@@ -134,16 +125,7 @@ def index_add(shape: tuple[int, ...], index: Any, values: Any, dtype: Any) -> An
     return out
 
 
-
-# --- added with the wider op set (hyperbolic functions, scans, flips, joins) --------------------
-def sinh(x: Any) -> Any:
-    return ops.Sinh.apply(x) if _is_value(x) else np.sinh(x)
-
-
-def cosh(x: Any) -> Any:
-    return ops.Cosh.apply(x) if _is_value(x) else np.cosh(x)
-
-
+# --- added with the wider op set (scans, flips, joins) -------------------------------------------
 def cumsum(x: Any, axis: int) -> Any:
     return ops.CumSum.apply(x, dim=axis) if _is_value(x) else np.cumsum(x, axis=axis)
 

@@ -33,9 +33,6 @@ def _f() -> Any:
     return functional
 
 
-
-
-
 def _raw(x: Any) -> Any:
     return x._data if isinstance(x, TensorMethods) else x
 
@@ -215,14 +212,10 @@ class TensorMethods:
     def floor_divide(self, other: Any) -> Any:
         return _ops().FloorDivide.apply(self, other)
 
-    def __floordiv__(self, other: Any) -> Any:
-        return _ops().FloorDivide.apply(self, other)
+    __floordiv__, __mod__ = floor_divide, remainder  # x // y, x % y
 
     def __rfloordiv__(self, other: Any) -> Any:
         return _ops().FloorDivide.apply(other, self)
-
-    def __mod__(self, other: Any) -> Any:
-        return _ops().Remainder.apply(self, other)
 
     def __rmod__(self, other: Any) -> Any:
         return _ops().Remainder.apply(other, self)

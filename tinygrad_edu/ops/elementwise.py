@@ -194,40 +194,36 @@ class Trunc(_Flat, Function):
     fn = staticmethod(np.trunc)
 
 
-class Fmod(Function):
+class _Modulo:
+    """z = x - q(x / y) y for a rounding q of the quotient;   dz/dx = 1,   dz/dy = -q(x / y)."""
+
+    __slots__ = ()
+    saves_inputs = False
+
+    def forward(self, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.saved = type(self).quotient(x / y)
+            return type(self).fn(x, y)
+
+    def backward(self, grad):
+        px, py = self.parents
+        gx = d.unbroadcast(grad, px.shape) if px.requires_grad else None
+        gy = d.unbroadcast(-grad * self.saved, py.shape) if py.requires_grad else None
+        return gx, gy
+
+
+class Fmod(_Modulo, Function):
     """z = fmod(x, y) = x - trunc(x / y) y (the sign of x, C's fmod);
     dz/dx = 1,   dz/dy = -trunc(x / y)."""
 
-    saves_inputs = False
-
-    def forward(self, x, y):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.saved = np.trunc(x / y)
-            return np.fmod(x, y)
-
-    def backward(self, grad):
-        px, py = self.parents
-        gx = d.unbroadcast(grad, px.shape) if px.requires_grad else None
-        gy = d.unbroadcast(-grad * self.saved, py.shape) if py.requires_grad else None
-        return gx, gy
+    quotient, fn = staticmethod(np.trunc), staticmethod(np.fmod)
 
 
-class Remainder(Function):
+class Remainder(_Modulo, Function):
     """z = remainder(x, y) = x - floor(x / y) y (the sign of y, Python's %);
     dz/dx = 1,   dz/dy = -floor(x / y)."""
 
-    saves_inputs = False
-
-    def forward(self, x, y):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.saved = np.floor(x / y)
-            return np.remainder(x, y)
-
-    def backward(self, grad):
-        px, py = self.parents
-        gx = d.unbroadcast(grad, px.shape) if px.requires_grad else None
-        gy = d.unbroadcast(-grad * self.saved, py.shape) if py.requires_grad else None
-        return gx, gy
+    quotient, fn = staticmethod(np.floor), staticmethod(np.remainder)
 
 
 class FloorDivide(Function):

@@ -23,6 +23,14 @@ def scan_axis(ndim: int, dim, op: str) -> int:
     return axes[0] if axes else 0
 
 
+def _scan(x, dim, op: str, fn):
+    """(axis, fn(x) along it); a 0-d x is its own scan, with axis None (backward passes grad on)."""
+    if np.ndim(x) == 0:
+        return None, np.copy(x)[()]
+    axis = scan_axis(np.ndim(x), dim, op)
+    return axis, fn(x, axis=axis)
+
+
 class CumSum(Function):
     """y_k = sum_{j<=k} x_j along `dim`;   dL/dx_j = sum_{k>=j} dL/dy_k, the cumsum of the
     gradient run backwards (flip, cumsum, flip)."""
@@ -30,11 +38,8 @@ class CumSum(Function):
     saves_inputs = False
 
     def forward(self, x, dim=0):
-        if np.ndim(x) == 0:
-            self.saved = None
-            return np.copy(x)[()]
-        self.saved = axis = scan_axis(np.ndim(x), dim, "cumsum")
-        return np.cumsum(x, axis=axis)
+        self.saved, y = _scan(x, dim, "cumsum", np.cumsum)
+        return y
 
     def backward(self, grad):
         axis = self.saved
@@ -108,11 +113,8 @@ class CumProd(Function):
     saves_output = True
 
     def forward(self, x, dim=0):
-        if np.ndim(x) == 0:
-            self.saved = None
-            return np.copy(x)[()]
-        self.saved = axis = scan_axis(np.ndim(x), dim, "cumprod")
-        return np.cumprod(x, axis=axis)
+        self.saved, y = _scan(x, dim, "cumprod", np.cumprod)
+        return y
 
     def backward(self, grad):
         axis = self.saved
