@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import Value
+from tinygrad_edu import Value, numerics
 
 from .module import Module
 
@@ -35,10 +35,6 @@ class _classorinstance:
 
     def __get__(self, obj: Any, cls: type) -> Any:
         return self.fn.__get__(obj if obj is not None else cls(), cls)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return np.exp(-np.logaddexp(0, -x))  # no overflow for very negative x
 
 
 class Activation(Module):
@@ -60,11 +56,11 @@ class Sigmoid(Activation):
 
     @_classorinstance
     def function(self, x: np.ndarray) -> np.ndarray:
-        return _sigmoid(np.asarray(x))
+        return numerics.sigmoid(np.asarray(x))
 
     @_classorinstance
     def derivative(self, x: np.ndarray) -> np.ndarray:
-        s = _sigmoid(np.asarray(x))
+        s = numerics.sigmoid(np.asarray(x))
         return s * (1 - s)
 
 
@@ -189,8 +185,8 @@ class Softplus(Activation):
     def derivative(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
         if self._default():
-            return _sigmoid(x)
-        return np.where(self.beta * x > self.threshold, 1.0, _sigmoid(self.beta * x))
+            return numerics.sigmoid(x)
+        return np.where(self.beta * x > self.threshold, 1.0, numerics.sigmoid(self.beta * x))
 
     def extra_repr(self) -> str:
         return "" if self._default() else f"beta={self.beta}, threshold={self.threshold}"
@@ -278,12 +274,12 @@ class SiLU(Activation):
 
     @_classorinstance
     def function(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(x) * _sigmoid(np.asarray(x))
+        return np.asarray(x) * numerics.sigmoid(np.asarray(x))
 
     @_classorinstance
     def derivative(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
-        s = _sigmoid(x)
+        s = numerics.sigmoid(x)
         return s * (1 + x * (1 - s))
 
 
@@ -304,7 +300,7 @@ class Mish(Activation):
     def derivative(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
         t = np.tanh(np.logaddexp(0, x))
-        return t + x * (1 - t * t) * _sigmoid(x)
+        return t + x * (1 - t * t) * numerics.sigmoid(x)
 
 
 class Hardtanh(Activation):
@@ -458,7 +454,7 @@ class LogSigmoid(Activation):
 
     @_classorinstance
     def derivative(self, x: np.ndarray) -> np.ndarray:
-        return _sigmoid(-np.asarray(x))
+        return numerics.sigmoid(-np.asarray(x))
 
 
 class Softsign(Activation):
@@ -502,11 +498,8 @@ class Softmin(Softmax):
 
 
 def _phi_cdf(x: np.ndarray) -> np.ndarray:
-    try:
-        from scipy.special import erf
-    except ImportError:  # pragma: no cover - depends on the environment
-        erf = np.vectorize(math.erf, otypes=[np.float64])
-    return 0.5 * (1.0 + erf(x / math.sqrt(2.0)))
+    """The standard normal CDF (1 + erf(x / sqrt 2)) / 2."""
+    return 0.5 * (1.0 + numerics.erf(x / math.sqrt(2.0)))
 
 
 def _value(x: Any) -> Value:

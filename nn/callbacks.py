@@ -128,6 +128,38 @@ def set_lr(optimizer: Any, lr: float) -> None:
         )
 
 
+# ----------------------------------------------------------------------------- monitoring a logged value
+
+def _mode_for(monitor: str, mode: str, who: str) -> str:
+    """"min" or "max"; "auto" is "max" for accuracies/AUC, "min" for everything else (Keras)."""
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"{who}: mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode == "auto":
+        name = monitor.lower()
+        return "max" if ("acc" in name or "auc" in name) else "min"
+    return mode
+
+
+def _worst(mode: str) -> float:
+    """The best value before the first epoch: any value improves on it."""
+    return math.inf if mode == "min" else -math.inf
+
+
+def _improves(current: float, best: float, mode: str, min_delta: float = 0.0) -> bool:
+    """Keras's rule: below `best - min_delta` in "min" mode, above `best + min_delta` in "max"."""
+    return current < best - min_delta if mode == "min" else current > best + min_delta
+
+
+def _monitored(who: str, monitor: str, logs: dict, otherwise: str) -> float | None:
+    """logs[monitor] as a float; None, with a warning that says what is skipped, when it was not logged."""
+    current = logs.get(monitor)
+    if current is None:
+        warnings.warn(f"{who}: '{monitor}' is not among the logged values {sorted(logs)}; {otherwise}",
+                      stacklevel=3)
+        return None
+    return float(current)
+
+
 # ----------------------------------------------------------------------------- EarlyStopping
 
 class EarlyStopping(Callback):
@@ -157,47 +189,32 @@ class EarlyStopping(Callback):
         mode: str = "auto",
         restore_best_weights: bool = False,
     ) -> None:
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
+        self.mode = _mode_for(monitor, mode, "EarlyStopping")
         if patience < 0:
             raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
         self.monitor = monitor
         self.patience = int(patience)
         self.min_delta = abs(float(min_delta))
-        if mode == "auto":
-            name = monitor.lower()
-            mode = "max" if ("acc" in name or "auc" in name) else "min"
-        self.mode = mode
         self.restore_best_weights = bool(restore_best_weights)
         self._reset()
 
     def _reset(self) -> None:
         self.wait = 0
-        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best = _worst(self.mode)
         self.best_epoch: int | None = None
         self.stopped_epoch: int | None = None
         self.best_weights: dict[str, np.ndarray] | None = None
-
-    def _is_improvement(self, current: float) -> bool:
-        if self.mode == "min":
-            return current < self.best - self.min_delta
-        return current > self.best + self.min_delta
 
     def on_train_begin(self, state: TrainerState, logs: dict) -> None:
         self._reset()
 
     def on_epoch_end(self, state: TrainerState, logs: dict) -> None:
-        current = logs.get(self.monitor)
+        current = _monitored("EarlyStopping", self.monitor, logs,
+                             "nothing is monitored (did you forget validation data?)")
         if current is None:
-            warnings.warn(
-                f"EarlyStopping: '{self.monitor}' is not among the logged values {sorted(logs)}; "
-                "nothing is monitored (did you forget validation data?)",
-                stacklevel=2,
-            )
             return
-        current = float(current)
         self.wait += 1
-        if self._is_improvement(current):
+        if _improves(current, self.best, self.mode, self.min_delta):
             self.best, self.best_epoch, self.wait = current, state.epoch, 0
             if self.restore_best_weights:
                 self.best_weights = _copy_state(state.model)
@@ -300,16 +317,6 @@ class GradientClipping(Callback):
 
 # ----------------------------------------------------------------------------- Keras's logging and safety callbacks
 
-def _mode_for(monitor: str, mode: str, who: str) -> str:
-    """"min" or "max"; "auto" is "max" for accuracies/AUC, "min" for everything else (Keras)."""
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"{who}: mode must be 'auto', 'min' or 'max', got {mode!r}")
-    if mode == "auto":
-        name = monitor.lower()
-        return "max" if ("acc" in name or "auc" in name) else "min"
-    return mode
-
-
 class CSVLogger(Callback):
     """Write one CSV row per epoch: `epoch` (from 0) and every logged value (Keras's CSVLogger).
 
@@ -374,7 +381,7 @@ class ModelCheckpoint(Callback):
         self._reset()
 
     def _reset(self) -> None:
-        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best = _worst(self.mode)
         self.best_epoch: int | None = None
         self.saved: list[str] = []
 
@@ -384,14 +391,9 @@ class ModelCheckpoint(Callback):
     def on_epoch_end(self, state: TrainerState, logs: dict) -> None:
         path = self.path.format(epoch=state.epoch + 1, **logs)
         if self.save_best_only:
-            current = logs.get(self.monitor)
-            if current is None:
-                warnings.warn(f"ModelCheckpoint: '{self.monitor}' is not among the logged values {sorted(logs)}; "
-                              "nothing is saved (did you forget validation data?)", stacklevel=2)
-                return
-            current = float(current)
-            better = current < self.best if self.mode == "min" else current > self.best
-            if not better:
+            current = _monitored("ModelCheckpoint", self.monitor, logs,
+                                 "nothing is saved (did you forget validation data?)")
+            if current is None or not _improves(current, self.best, self.mode):
                 return
             self.best, self.best_epoch = current, state.epoch
         state.model.save(path)
@@ -444,7 +446,7 @@ class ReduceLROnPlateau(Callback):
         self._reset()
 
     def _reset(self) -> None:
-        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best = _worst(self.mode)
         self.wait = 0
         self.cooldown_counter = 0
         self.reductions: list[tuple[int, float]] = []
@@ -453,17 +455,13 @@ class ReduceLROnPlateau(Callback):
         self._reset()
 
     def on_epoch_end(self, state: TrainerState, logs: dict) -> None:
-        current = logs.get(self.monitor)
+        current = _monitored("ReduceLROnPlateau", self.monitor, logs, "the learning rate is left alone")
         if current is None:
-            warnings.warn(f"ReduceLROnPlateau: '{self.monitor}' is not among the logged values {sorted(logs)}; "
-                          "the learning rate is left alone", stacklevel=2)
             return
-        current = float(current)
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0
-        improved = current < self.best - self.min_delta if self.mode == "min" else current > self.best + self.min_delta
-        if improved:
+        if _improves(current, self.best, self.mode, self.min_delta):
             self.best, self.wait = current, 0
             return
         if self.cooldown_counter > 0:

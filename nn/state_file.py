@@ -29,7 +29,8 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,20 @@ def _file_error(path: str, reason: str) -> ValueError:
 
 def _key_error(path: str, key: str, reason: str) -> ValueError:
     return StateFileError(f"load: {path!r}, key {key!r}: {reason}; the model is unchanged")
+
+
+@contextmanager
+def _read_errors(path: str, key: str | None = None, reason: str = "{}") -> Iterator[None]:
+    """Inside the block, a low-level read error (zlib, zipfile, OSError, ...) becomes a
+    StateFileError naming the file (and `key`), its type and message put into `reason`; the
+    StateFileErrors of our own checks pass through unchanged."""
+    try:
+        yield
+    except StateFileError:
+        raise
+    except _READ_ERRORS as e:
+        why = reason.format(f"{_kind(e)}: {e}")
+        raise (_file_error(path, why) if key is None else _key_error(path, key, why)) from None
 
 
 def _members(path: str, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -142,22 +157,14 @@ def read_state(path: str, targets: Mapping[str, np.ndarray], strict: bool = True
     except OSError as e:
         raise _file_error(path, f"{_kind(e)}: {e}") from None
     with f:
-        try:
+        with _read_errors(path):
             if f.read(len(npformat.MAGIC_PREFIX)) == npformat.MAGIC_PREFIX:
                 raise _file_error(path, "it holds a single array, not named arrays (use save())")
             f.seek(0)
             zf = zipfile.ZipFile(f)
-        except StateFileError:
-            raise
-        except _READ_ERRORS as e:
-            raise _file_error(path, f"{_kind(e)}: {e}") from None
         with zf:
-            try:
+            with _read_errors(path):
                 members = _members(path, zf)
-            except StateFileError:
-                raise
-            except _READ_ERRORS as e:
-                raise _file_error(path, f"{_kind(e)}: {e}") from None
             if not members:
                 raise _file_error(path, "it holds no arrays")
             missing = [k for k in targets if k not in members and not k.endswith("num_batches_tracked")]
@@ -190,14 +197,9 @@ def read_state(path: str, targets: Mapping[str, np.ndarray], strict: bool = True
                      for key in wanted}
             state = {}
             for key in wanted:
-                try:
-                    with zf.open(members[key]) as member:
-                        _header(path, key, member)  # skip the header again (a few hundred bytes)
-                        state[key] = _read_exact(path, key, member, sizes[key], headers[key])
-                except StateFileError:
-                    raise
-                except _READ_ERRORS as e:
-                    raise _key_error(path, key, f"corrupt data ({_kind(e)}: {e})") from None
+                with _read_errors(path, key, "corrupt data ({})"), zf.open(members[key]) as member:
+                    _header(path, key, member)  # skip the header again (a few hundred bytes)
+                    state[key] = _read_exact(path, key, member, sizes[key], headers[key])
     return state
 
 

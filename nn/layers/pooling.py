@@ -6,14 +6,7 @@ from typing import Any
 
 from tinygrad_edu import Value
 
-from ..functional.pool import (
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    avg_pool1d,
-    avg_pool2d,
-    max_pool1d,
-    max_pool2d,
-)
+from .. import functional as F
 from ..functional.windows import ntuple
 from ..module import Module
 
@@ -43,7 +36,7 @@ class _MaxPoolNd(Module):
             raise ValueError(f"{name}: padding must be between 0 and half the kernel size, got {padding}")
 
     def forward(self, x: Any) -> Any:
-        fn = max_pool1d if self.nsp == 1 else max_pool2d
+        fn = F.max_pool1d if self.nsp == 1 else F.max_pool2d
         return fn(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
@@ -84,7 +77,7 @@ class _AvgPoolNd(Module):
             raise ValueError(f"{name}: kernel_size and stride must be >= 1, got {kernel_size}, {stride}")
 
     def forward(self, x: Any) -> Value:
-        fn = avg_pool1d if self.nsp == 1 else avg_pool2d
+        fn = F.avg_pool1d if self.nsp == 1 else F.avg_pool2d
         return fn(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
 
     def extra_repr(self) -> str:
@@ -103,29 +96,32 @@ class AvgPool2d(_AvgPoolNd):
     nsp = 2
 
 
-class AdaptiveAvgPool1d(Module):
+class _AdaptiveAvgPoolNd(Module):
+    """Average (N, C, *S) down to a fixed `output_size` whatever S is (windows chosen as torch does);
+    output_size 1 is global average pooling."""
+
+    nsp = 2
+
+    def __init__(self, output_size: Any) -> None:
+        self.output_size = output_size
+
+    def forward(self, x: Any) -> Value:
+        fn = F.adaptive_avg_pool1d if self.nsp == 1 else F.adaptive_avg_pool2d
+        return fn(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Average (N, C, L) down to a fixed length `output_size` whatever L is (windows chosen as torch
     does); AdaptiveAvgPool1d(1) is global average pooling."""
 
-    def __init__(self, output_size: Any) -> None:
-        self.output_size = output_size
-
-    def forward(self, x: Any) -> Value:
-        return adaptive_avg_pool1d(x, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    nsp = 1
 
 
-class AdaptiveAvgPool2d(Module):
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """Average (N, C, H, W) down to a fixed (oh, ow) whatever H, W are; AdaptiveAvgPool2d(1) is
     global average pooling (a CNN head that accepts any image size)."""
 
-    def __init__(self, output_size: Any) -> None:
-        self.output_size = output_size
-
-    def forward(self, x: Any) -> Value:
-        return adaptive_avg_pool2d(x, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    nsp = 2
