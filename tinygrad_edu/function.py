@@ -31,6 +31,7 @@ create_graph the engine differentiates the composite.
 from __future__ import annotations
 
 import sys
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -42,10 +43,45 @@ if TYPE_CHECKING:
     from .value import Value
 
 
-class Function:
+class _Slotted(type):
+    """Gives the library's own ops an empty `__slots__` (unless they declare theirs).
+
+    A graph holds one Function per op (a million in a deep chain), and a class without
+    `__slots__` adds an instance dict and a weakref pointer to each. A Function subclass
+    defined outside the package keeps Python's usual instance dict, so your own op may set any
+    attribute it likes."""
+
+    def __new__(mcls, name: str, bases: tuple, namespace: dict, **kwargs: Any) -> type:
+        if namespace.get("__module__", "").startswith(_PACKAGE):
+            namespace.setdefault("__slots__", ())
+        return super().__new__(mcls, name, bases, namespace, **kwargs)
+
+
+_PACKAGE = __name__.rpartition(".")[0] + "."
+
+
+def _rare(key: str, default: Any, doc: str) -> property:
+    """An attribute few ops set, kept in the op's `_extra` dict (made on first set)."""
+
+    def get(self: Function) -> Any:
+        return default if self._extra is None else self._extra.get(key, default)
+
+    def set(self: Function, value: Any) -> None:
+        if self._extra is None:
+            self._extra = {}
+        self._extra[key] = value
+
+    return property(get, set, doc=doc)
+
+
+class Function(metaclass=_Slotted):
     """Base class of every primitive op. Subclassing registers the op in `Function.registry`."""
 
-    __slots__ = ("parents", "saved", "out", "stamp", "options", "created_at", "user_op")
+    # The fields every op uses and `_extra`: None, or a dict of the rare fields below.
+    __slots__ = ("parents", "saved", "out", "stamp", "_extra")
+    options = _rare("options", MappingProxyType({}), "The keyword options given to apply (read-only {} if none).")
+    created_at = _rare("created_at", None, "Where the user's code made this op (under detect_anomaly()).")
+    user_op = _rare("user_op", "", "The composite the user called, e.g. 'sqrt' for its pow (anomaly mode).")
     name: ClassVar[str] = "function"
     registry: ClassVar[dict[str, type[Function]]] = {}
     # Does backward read the inputs' data? (Add does not: changing x after z = x + y is harmless.)
@@ -102,6 +138,7 @@ class Function:
                     break
         ctx = cls()
         ctx.parents = inputs
+        ctx._extra = None
         try:
             n = len(inputs)
             if options:
@@ -175,7 +212,7 @@ def _user_line() -> str:
 
 def op_name(ctx: Function) -> str:
     """What the user wrote and the primitive: 'sqrt: pow' for the pow inside x.sqrt()."""
-    user = getattr(ctx, "user_op", "")
+    user = ctx.user_op
     return f"{user}: {ctx.name}" if user and user != ctx.name else ctx.name
 
 
@@ -183,7 +220,7 @@ def _check_finite(data: Any, message: str, ctx: Function) -> None:
     if not np.all(np.isfinite(data)):
         from .anomaly import AnomalyError
 
-        where = getattr(ctx, "created_at", None) or "<created outside detect_anomaly()>"
+        where = ctx.created_at or "<created outside detect_anomaly()>"
         raise AnomalyError(f"{op_name(ctx)} {message}; the op was created at {where}")
 
 

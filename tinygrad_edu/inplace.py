@@ -52,7 +52,7 @@ def release() -> None:
 
 def lend(value: Any) -> None:
     """`value.data` is being handed out while an op still needs it: remember its contents."""
-    version, lent, _ = getattr(value, "_track", None) or (0, 0, None)
+    version, lent, _ = value._track or (0, 0, None)
     if lent > RELEASED[0]:
         return  # already fingerprinted for this forward: keep that first baseline
     CLOCK[0] += 1
@@ -61,7 +61,7 @@ def lend(value: Any) -> None:
 
 def modified_since(value: Any, stamp: int) -> bool:
     """Has `value`'s data changed since the clock read `stamp`?"""
-    track = getattr(value, "_track", None)
+    track = value._track
     if track is None:
         return False
     version, lent, fp = track

@@ -18,6 +18,7 @@ from .mode import composite
 from .tensor_methods import TensorMethods
 
 _FLOAT_KINDS = "f"
+_LAST_NUMBER: list = [None, None, None]  # (Python number, numpy type, its numpy scalar): see _constant
 
 
 def _coerce(data: Any, dtype: Any = None, copy: bool = True) -> Any:
@@ -62,6 +63,22 @@ def _holds_value(items: Any) -> bool:
     return False
 
 
+def _rare_field(key: str, doc: str) -> property:
+    """An attribute few Values ever set, kept in the Value's `_extra` dict (made on first set)."""
+
+    def get(self: Value) -> Any:
+        return None if self._extra is None else self._extra.get(key)
+
+    def set(self: Value, value: Any) -> None:
+        if self._extra is None:
+            if value is None:
+                return
+            self._extra = {}
+        self._extra[key] = value
+
+    return property(get, set, doc=doc)
+
+
 class Value(TensorMethods):
     """A node of the computation graph: data, its gradient, and the op that made it.
 
@@ -70,8 +87,10 @@ class Value(TensorMethods):
     their dtype. Arithmetic with numbers and arrays treats them as constants.
     """
 
-    # _track (see inplace.py), _hooks and _grad_value stay unset (no cost per op) until needed.
-    __slots__ = ("_data", "_grad", "_ctx", "requires_grad", "label", "_track", "_hooks", "_grad_value")
+    # The fields every Value uses, plus `_extra`: None, or a dict of the rare ones (_track of
+    # inplace.py, _hooks, _grad_value) once one is set. A deep graph holds millions of Values,
+    # and each slot costs 8 bytes in every one of them.
+    __slots__ = ("_data", "_grad", "_ctx", "requires_grad", "label", "_extra")
     __array_ufunc__ = None  # `ndarray * Value` defers to Value.__rmul__ instead of looping
 
     def __init__(self, data: Any, requires_grad: bool = True, label: str = "", dtype: Any = None):
@@ -80,6 +99,7 @@ class Value(TensorMethods):
         self._ctx = None
         self.requires_grad = bool(requires_grad)
         self.label = label
+        self._extra = None
 
     @classmethod
     def _make(cls, data: Any, ctx: Any) -> Value:
@@ -90,13 +110,20 @@ class Value(TensorMethods):
         v._ctx = ctx
         v.requires_grad = ctx is not None
         v.label = ""
+        v._extra = None
         return v
 
     @classmethod
     def _constant(cls, x: Any, like: Value | None) -> Value:
         """A constant operand; a Python number takes the dtype of the Value it meets."""
         if type(x) is float or type(x) is int:
-            data = like._data.dtype.type(x) if like is not None else np.float64(x)
+            kind = like._data.dtype.type if like is not None else np.float64
+            last = _LAST_NUMBER
+            if x is last[0] and kind is last[1]:
+                data = last[2]  # `z * 1.5` in a loop: one numpy scalar (immutable) for every op
+            else:
+                data = kind(x)
+                last[:] = x, kind, data
         else:
             data = _coerce(x, copy=False)
         v = object.__new__(cls)  # _make inlined: one per `x * 2.0`, so it is on the hot path
@@ -105,6 +132,7 @@ class Value(TensorMethods):
         v._ctx = None
         v.requires_grad = False
         v.label = ""
+        v._extra = None
         return v
 
     # --- the basics ----------------------------------------------------------------------------
@@ -146,7 +174,7 @@ class Value(TensorMethods):
     def grad_value(self) -> Value | None:
         """The gradient as a Value in the graph, after `backward(create_graph=True)` (else None):
         differentiate it again for second derivatives. Its data equals `.grad`."""
-        return getattr(self, "_grad_value", None)
+        return self._grad_value
 
     def register_hook(self, fn: Any) -> Any:
         """Call `fn(grad)` when this Value's gradient is complete during backward; a returned
@@ -155,6 +183,10 @@ class Value(TensorMethods):
         from .autograd import register_hook
 
         return register_hook(self, fn)
+
+    _track = _rare_field("track", "(version, lent, fingerprint) of the data: see inplace.py")
+    _hooks = _rare_field("hooks", "{handle id: fn} of register_hook")
+    _grad_value = _rare_field("grad_value", "the gradient as a Value, after backward(create_graph=True)")
 
     shape = property(lambda self: self._data.shape, doc="Shape of data (() for a scalar).")
     ndim = property(lambda self: self._data.ndim)
