@@ -9,6 +9,9 @@ the chain rule's product dL/d(input) = dL/d(output) * d(output)/d(input).
 `Value.backward` runs the same walk and then writes `.grad`; `grad` runs it and returns the
 gradients instead. With `create_graph=True` the gradients are Values built by ops, so they can
 be differentiated again (gradients of gradients: Hessians, Newton's method).
+
+A `GradPass` holds one pass's gradients while it runs: each op output's in its own Function,
+each leaf's in a small dict, so a million-node chain costs its graph plus 40-50 bytes per node.
 """
 
 from __future__ import annotations
@@ -39,22 +42,111 @@ class BackwardStep:
         return f"BackwardStep(op={self.op!r}, node={self.node!r}, inputs={len(self.contributions)})"
 
 
-def walk(order: list[Value], grads: dict, create_graph: bool = False, on_step: Any = None) -> None:
-    """Apply the chain rule along `order` (reversed), adding contributions into `grads`.
+class GradPass:
+    """The gradients of one backward pass, and the graph it walks.
 
-    `grads` holds the seeds (dL/d(output) for each output) and gains every node's gradient.
-    `on_step(node, grad, ctx, input_grads)` is called after each op node's rule has run."""
-    check = MODE.anomaly
-    get, hooks, clock = grads.get, HOOKS, CLOCK  # locals: this loop runs once per node
-    for node in reversed(order):  # outputs before inputs: each node's grad is complete here
-        g = get(node)
-        if g is None:
-            continue
-        if hooks[0] and getattr(node, "_hooks", None):
-            g = grads[node] = _run_hooks(node, g, create_graph)
+    `order` lists the Values the outputs depend on through Values that require grad, inputs
+    first. While the pass runs, the gradient arriving at an op's output is kept in that op's
+    Function (`_pending`; `empty` until something arrives) and a leaf's in the dict `leaves`
+    (None until something arrives). No table keyed by every node: a million-node graph
+    needs no million-entry dict (80 bytes per node). Use the pass as a context manager: on
+    leaving, every `_pending` is emptied again (restored, when a pass was already running on
+    those nodes: a hook or a composite's gradient can start one inside another). So one graph
+    takes one backward at a time: two threads may not run backward through the same op nodes.
+    """
+
+    __slots__ = ("order", "leaves", "empty", "_outer")
+
+    def __init__(self, outputs: Sequence[Value]) -> None:
+        """Iterative depth-first search, so a graph a million nodes deep needs no recursion: the
+        node on top of the stack is emitted once all its inputs are, and until then it stays
+        there, under the inputs still to do. Emitted op nodes are marked `empty`, which also
+        makes a shared node (b = a + a) appear once."""
+        self.order: list[Value] = []
+        self.leaves: dict[Value, Any] = {}
+        self.empty = object()  # this pass's own mark: an outer pass's marks differ
+        self._outer: list = []  # (Function, what an outer pass kept there)
+        try:
+            self._search(outputs)
+        except BaseException:  # (an interrupt, say): take this pass's marks away again
+            self.__exit__()
+            raise
+
+    def _search(self, outputs: Sequence[Value]) -> None:
+        order, leaves, outer, empty = self.order, self.leaves, self._outer, self.empty
+        stack = [out for out in reversed(outputs) if out.requires_grad]
+        while stack:
+            node = stack[-1]
+            ctx = node._ctx
+            if ctx is None:
+                stack.pop()
+                if node not in leaves:
+                    leaves[node] = None
+                    order.append(node)
+                continue
+            mark = ctx._pending
+            if mark is empty:  # a second path reached it first
+                stack.pop()
+                continue
+            waiting = False
+            for p in ctx.parents:
+                if p.requires_grad and (p not in leaves if p._ctx is None else p._ctx._pending is not empty):
+                    stack.append(p)
+                    waiting = True
+            if not waiting:
+                stack.pop()
+                if mark is not None:
+                    outer.append((ctx, mark))
+                ctx._pending = empty
+                order.append(node)
+
+    def get(self, node: Value) -> Any:
+        """The gradient that has arrived at `node` (None if none), for a node of this pass."""
         ctx = node._ctx
         if ctx is None:
+            return self.leaves.get(node)
+        g = ctx._pending
+        return None if g is self.empty else g
+
+    def add(self, node: Value, g: Any) -> None:
+        """Add `g` to the gradient of `node`, a node of this pass."""
+        prev = self.get(node)
+        g = g if prev is None else prev + g
+        if node._ctx is None:
+            self.leaves[node] = g
+        else:
+            node._ctx._pending = g
+
+    def __enter__(self) -> GradPass:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for node in self.order:
+            if node._ctx is not None:
+                node._ctx._pending = None
+        for ctx, kept in self._outer:
+            ctx._pending = kept
+
+
+def walk(gp: GradPass, create_graph: bool = False, on_step: Any = None) -> None:
+    """Apply the chain rule along `gp.order`, outputs first, adding contributions into `gp`.
+
+    `gp` holds the seeds (dL/d(output) for each output) and gains every node's gradient.
+    `on_step(node, grad, ctx, input_grads)` is called after each op's rule ran."""
+    check = MODE.anomaly
+    hooks, clock, leaves, empty = HOOKS, CLOCK, gp.leaves, gp.empty  # locals: the loop runs once per node
+    for node in reversed(gp.order):  # outputs before inputs: each node's grad is complete here
+        ctx = node._ctx
+        if ctx is None:  # a leaf: only its hooks to run
+            g = leaves[node]
+            if g is not None and hooks[0] and node._hooks:
+                leaves[node] = _run_hooks(node, g, create_graph)
             continue
+        g = ctx._pending
+        if g is empty:
+            continue
+        if hooks[0] and node._hooks:
+            g = ctx._pending = _run_hooks(node, g, create_graph)
         if ctx.stamp < clock[0]:  # some data changed since this op ran: was it this op's?
             _check_inplace(node, ctx)
         in_grads = _local_grads(ctx, node, g) if create_graph else ctx.backward(g)
@@ -65,8 +157,13 @@ def walk(order: list[Value], grads: dict, create_graph: bool = False, on_step: A
         for p, pg in zip(ctx.parents, in_grads):
             if pg is None or not p.requires_grad:
                 continue
-            prev = get(p)
-            grads[p] = pg if prev is None else prev + pg
+            pc = p._ctx  # every input that requires grad is a node of the pass
+            if pc is None:
+                prev = leaves[p]
+                leaves[p] = pg if prev is None else prev + pg
+            else:
+                prev = pc._pending
+                pc._pending = pg if prev is empty else prev + pg
         if on_step is not None:
             on_step(node, g, ctx, in_grads)
 
@@ -91,7 +188,7 @@ def _local_grads(ctx: Function, node: Value, g: Value) -> Any:
         parents = ctx.parents
         wanted = [p for p in parents if p.requires_grad]
         with enable_grad():
-            out = ctx.composite(*parents, **getattr(ctx, "options", {}))
+            out = ctx.composite(*parents, **ctx.options)
             got = grad([out], wanted, grad_outputs=[g], create_graph=True, allow_unused=True)
         it = iter(got)
         return tuple(next(it) if p.requires_grad else None for p in parents)
@@ -130,21 +227,25 @@ def _run_hooks(node: Value, g: Any, create_graph: bool) -> Any:
     return g
 
 
-def seeds(outputs: Sequence[Value], grad_outputs: Sequence[Any] | None, create_graph: bool) -> dict:
+def start(outputs: Sequence[Value], grad_outputs: Sequence[Any] | None, create_graph: bool) -> GradPass:
+    """The pass over the graph below `outputs`, seeded: each output starts with its gradient."""
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
-    grads: dict = {}
+    seeds = []
     for out, go in zip(outputs, grad_outputs):
         if create_graph and isinstance(go, Value):
             seed = go  # a Value seed stays in the graph (jvp differentiates through it)
         else:
-            seed = out._seed(go)
+            seed = out._seed(go)  # checks out.requires_grad, so out is a node of the pass
             if create_graph:
                 seed = Value._constant(seed, out)
-        grads[out] = seed if out not in grads else grads[out] + seed
-    return grads
+        seeds.append(seed)
+    gp = GradPass(outputs)
+    for out, seed in zip(outputs, seeds):
+        gp.add(out, seed)
+    return gp
 
 
 def backward_steps(root: Value, grad: Any = None) -> Iterator[BackwardStep]:
@@ -163,40 +264,35 @@ def backward_steps(root: Value, grad: Any = None) -> Iterator[BackwardStep]:
         pairs = [(p, pg) for p, pg in zip(ctx.parents, in_grads) if pg is not None and p.requires_grad]
         steps.append(BackwardStep(node, g, op_name(ctx), type(ctx).rule(), pairs))
 
-    walk(topological_order([root]), seeds([root], [grad], False), on_step=record)
+    with start([root], [grad], False) as gp:
+        walk(gp, on_step=record)
     yield from steps
 
 
 def run_backward(root: Value, grad: Any, create_graph: bool) -> None:
     """Value.backward: the walk, then `.grad` (and `.grad_value`) written once it all succeeded."""
-    grads = seeds([root], [grad], create_graph)
     gc_was_on = gc.isenabled()
     gc.disable()  # the pass allocates many short-lived objects and no cycles; GC scans would double its time
     try:
-        order = topological_order([root])
-        walk(order, grads, create_graph)
-        # Commit only after the whole pass succeeded, so an error leaves every grad as it was.
-        release()  # this pass is done with the saved data: reading .data is free again
-        get = grads.get
-        if not create_graph:
-            for node in order:
-                if node._ctx is not None:
-                    node._grad = get(node)
-                elif node.requires_grad:
-                    g = get(node)
-                    if g is not None:
+        with start([root], [grad], create_graph) as gp:
+            walk(gp, create_graph)
+            # Commit only after the whole pass succeeded, so an error leaves every grad as it was.
+            release()  # this pass is done with the saved data: reading .data is free again
+            leaves, empty = gp.leaves, gp.empty
+            for node in gp.order:
+                ctx = node._ctx
+                g = leaves[node] if ctx is None else ctx._pending
+                if not create_graph:
+                    if ctx is not None:
+                        node._grad = None if g is empty else g
+                    elif g is not None:
                         node._accumulate(g)
-            return
-        for node in order:
-            g = get(node)
-            if node._ctx is not None:
-                if create_graph and g is not None:
-                    node._grad_value = g
-                node._grad = g._data if create_graph and g is not None else g
-            elif node.requires_grad and g is not None:
-                node._accumulate(g._data if create_graph else g)
-                if create_graph:
-                    prev = getattr(node, "_grad_value", None)
+                elif ctx is not None:  # create_graph: each gradient is a Value
+                    node._grad_value = None if g is empty else g
+                    node._grad = None if g is empty else g._data
+                elif g is not None:
+                    node._accumulate(g._data)
+                    prev = node._grad_value
                     node._grad_value = g if prev is None else prev + g
     finally:
         if gc_was_on:
@@ -224,11 +320,12 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
             raise ValueError(f"grad: input {i} does not require grad")
     if grad_outputs is not None and (isinstance(grad_outputs, (Value, np.ndarray)) or np.isscalar(grad_outputs)):
         grad_outputs = [grad_outputs]
-    grads = seeds(outs, grad_outputs, create_graph)
-    walk(topological_order(outs), grads, create_graph)
+    with start(outs, grad_outputs, create_graph) as gp:
+        walk(gp, create_graph)
+        inner = set(gp.order) if any(x._ctx is not None for x in ins) else ()
+        got = [gp.get(x) if x._ctx is None or x in inner else None for x in ins]
     result = []
-    for i, x in enumerate(ins):
-        g = grads.get(x)
+    for i, (x, g) in enumerate(zip(ins, got)):
         if g is None:
             if not allow_unused:
                 raise ValueError(f"grad: input {i} (shape {x.shape}) is not used to compute the outputs; "
@@ -272,7 +369,7 @@ def register_hook(value: Value, fn: Any) -> RemovableHandle:
         raise TypeError("register_hook: fn must be callable, fn(grad) -> new grad or None")
     if not value.requires_grad:
         raise ValueError("register_hook: this Value does not require grad, so no gradient will reach it")
-    hooks = getattr(value, "_hooks", None)
+    hooks = value._hooks
     if hooks is None:
         hooks = value._hooks = {}
     handle = RemovableHandle(hooks, _tensor_hook_removed)
@@ -281,4 +378,4 @@ def register_hook(value: Value, fn: Any) -> RemovableHandle:
     return handle
 
 
-from .value import Value, topological_order  # noqa: E402
+from .value import Value  # noqa: E402

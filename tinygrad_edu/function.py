@@ -77,8 +77,9 @@ def _rare(key: str, default: Any, doc: str) -> property:
 class Function(metaclass=_Slotted):
     """Base class of every primitive op. Subclassing registers the op in `Function.registry`."""
 
-    # The fields every op uses and `_extra`: None, or a dict of the rare fields below.
-    __slots__ = ("parents", "saved", "out", "stamp", "_extra")
+    # The fields every op uses, `_extra` (None, or a dict of the rare fields below) and
+    # `_pending`, where a backward pass gathers the gradient of this op's output (autograd.py).
+    __slots__ = ("parents", "saved", "out", "stamp", "_extra", "_pending")
     options = _rare("options", MappingProxyType({}), "The keyword options given to apply (read-only {} if none).")
     created_at = _rare("created_at", None, "Where the user's code made this op (under detect_anomaly()).")
     user_op = _rare("user_op", "", "The composite the user called, e.g. 'sqrt' for its pow (anomaly mode).")
@@ -138,7 +139,7 @@ class Function(metaclass=_Slotted):
                     break
         ctx = cls()
         ctx.parents = inputs
-        ctx._extra = None
+        ctx._extra = ctx._pending = None
         try:
             n = len(inputs)
             if options:

@@ -482,27 +482,27 @@ def topological_order(root: Value | list[Value] | tuple[Value, ...]) -> list[Val
     """Every Value `root` depends on, inputs first, `root` last (a list of roots: all of theirs).
 
     Iterative depth-first search with an explicit stack, so a graph a million nodes deep needs
-    no recursion. Expanding a node pushes it back under a `None` marker and then its parents;
-    when the marker comes off the stack all its parents are done, so the node is emitted. The
-    visited set makes a shared node (b = a + a) appear once.
+    no recursion. The node on top of the stack is emitted once all its inputs are; until then it
+    stays there, under the inputs still to do. The dict of emitted nodes doubles as the visited
+    set, so a shared node (b = a + a) appears once.
     """
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[Value | None] = list(reversed(root)) if isinstance(root, (list, tuple)) else [root]
+    done: dict[Value, None] = {}  # insertion-ordered: the order itself
+    stack = list(reversed(root)) if isinstance(root, (list, tuple)) else [root]
     while stack:
-        node = stack.pop()
-        if node is None:  # marker: the node below it has all its inputs emitted
-            order.append(stack.pop())
+        node = stack[-1]
+        if node in done:  # a second path reached it first
+            stack.pop()
             continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append(node)
-        stack.append(None)
-        ctx = node._ctx
-        if ctx is not None:
-            stack.extend(ctx.parents)
-    return order
+        waiting = False
+        if node._ctx is not None:
+            for p in node._ctx.parents:
+                if p not in done:
+                    stack.append(p)
+                    waiting = True
+        if not waiting:
+            done[node] = None
+            stack.pop()
+    return list(done)
 
 
 def _raw(x: Any) -> Any:
