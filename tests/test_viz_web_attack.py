@@ -1,5 +1,6 @@
 """Attack cases against the playground served over real HTTP on 127.0.0.1: Graphviz work is
-bounded in time and concurrency, dies with its request, and cross-site GETs cost nothing.
+bounded in time and concurrency, dies with its request, cross-site GETs cost nothing, and under a
+flood of expensive drawings every ordinary request (pages, polls, small graphs) still answers 200.
 
 Graphviz's effort limits are switched off here (monkeypatched), so the 100-term fan-out really
 makes `dot` run for minutes: only the time limit and the kill stop it.
@@ -15,6 +16,7 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
 
 import pytest
 
@@ -23,23 +25,33 @@ pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's 
 
 TIMEOUT, QUEUE, SLOTS = 2.0, 2.0, 2
 SLOW = "+".join(["x"] * 98)  # minutes of `dot` without effort limits (and within the parser's 200 terms)
+SLOW_Q = quote(SLOW)  # in a query string a bare + is a space
 RSS_BOUND_MB = 1024
+ORDINARY_BOUND = 3.0  # seconds: the slowest ordinary answer allowed during the flood
 
 
-def dot_children() -> list[int]:
-    """PIDs of `dot` processes whose parent is this process."""
-    me, out = os.getpid(), []
+def dot_children(root: int | None = None) -> list[int]:
+    """PIDs of the `dot` processes descending from `root` (this process): dot runs under
+    coreutils' `timeout`, so it is a grandchild."""
+    parent, names = {}, {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)
-            name = fields[0].split("(", 1)[1]
-            ppid = int(fields[1].split()[1])
+            names[int(pid)] = fields[0].split("(", 1)[1]
+            parent[int(pid)] = int(fields[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-        if name == "dot" and ppid == me:
-            out.append(int(pid))
-    return out
+    me = os.getpid() if root is None else root
+
+    def descends(pid: int) -> bool:
+        for _ in range(4):
+            pid = parent.get(pid, 0)
+            if pid == me:
+                return True
+        return False
+
+    return [pid for pid, name in names.items() if name == "dot" and descends(pid)]
 
 
 def rss_mb() -> float:
@@ -89,7 +101,8 @@ def served(monkeypatch):
     thread.join(5)
 
 
-def request(port: int, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+def request(port: int, method: str, path: str, body: dict | None = None, headers: dict | None = None,
+            answer: bool = False):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     start = time.monotonic()
     try:
@@ -97,7 +110,9 @@ def request(port: int, method: str, path: str, body: dict | None = None, headers
         h = {"Content-Type": "application/json"} if body is not None else {}
         conn.request(method, path, body=data, headers={**h, **(headers or {})})
         resp = conn.getresponse()
-        resp.read()
+        text = resp.read()
+        if answer:
+            return resp.status, time.monotonic() - start, text
         return resp.status, time.monotonic() - start
     finally:
         conn.close()
@@ -106,7 +121,7 @@ def request(port: int, method: str, path: str, body: dict | None = None, headers
 def test_cross_site_gets_of_the_steps_page_cost_nothing(served):
     port, app = served
     renderer = app.extensions["tinygrad_edu_renderer"]
-    q = "/graph/steps?expr=" + SLOW + "&vars=x=1"
+    q = "/graph/steps?expr=" + SLOW_Q + "&vars=x=1"
     token = app.config["PAGE_TOKEN"]
     cases = [(q, {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "image"}),  # <img src=...> on another site
              (q, {}),                                                          # an old browser: no token
@@ -140,9 +155,10 @@ def test_expensive_posts_are_bounded(served):
 def test_the_steps_page_is_bounded_too(served):
     port, app = served
     token = app.config["PAGE_TOKEN"]
-    status, elapsed = request(port, "GET", f"/graph/steps?expr={SLOW}&vars=x=1&t={token}",
-                              headers={"Sec-Fetch-Site": "same-origin"})
+    status, elapsed, text = request(port, "GET", f"/graph/steps?expr={SLOW_Q}&vars=x=1&t={token}",
+                                    headers={"Sec-Fetch-Site": "same-origin"}, answer=True)
     assert status == 400 and elapsed < TIMEOUT + 3.0
+    assert b"needed more than" in text  # stopped at the time limit (not refused for some other reason)
     assert dot_children() == []
 
 
@@ -174,3 +190,151 @@ def test_dot_dies_when_the_client_leaves(monkeypatch):
         srv.shutdown()
         srv.server_close()
         thread.join(5)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_dot_dies_on_time_even_when_the_server_process_is_killed():
+    """A killed server (or a crashed test run) cannot leave `dot` laying a huge graph out for
+    minutes: it runs under `timeout -s KILL`, which outlives its parent."""
+    import subprocess
+    import sys
+
+    script = (
+        "import threading, time\n"
+        "from tinygrad_edu import Value\n"
+        "from tinygrad_edu.expr import parse_expression\n"
+        "from viz import draw_graph, render\n"
+        "render.DOT_EFFORT_LIMITS = ()\n"
+        f"out = parse_expression({SLOW!r}, {{'x': 1.0}})\n"
+        "threading.Thread(target=render.Renderer().render, args=(draw_graph(out),),"
+        " kwargs={'timeout': 2.0}, daemon=True).start()\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline, dots = time.monotonic() + 30, []
+        while not dots and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.05)
+            dots = dot_children(child.pid)
+        assert dots, "dot never started"
+    finally:
+        child.kill()  # SIGKILL: no finally blocks, no cleanup of our own runs
+        child.wait()
+    gone_by = time.monotonic() + 6.0  # the 2 s limit, rounded up, plus 1 s, from when dot started
+    while any(map(_alive, dots)) and time.monotonic() < gone_by:
+        time.sleep(0.05)
+    assert not any(map(_alive, dots)), "dot outlived its killed parent past its time limit"
+
+
+def test_ordinary_requests_answer_during_a_flood_of_expensive_renders(served):
+    """8 same-origin clients loop over expensive drawings (POSTs and step-through pages, all distinct)
+    while a student's tab loads pages, polls a training run, draws and checks small expressions
+    and opens a small step-through: every one of those answers 200, within ORDINARY_BOUND."""
+    import math
+    import random
+
+    port, app = served
+    token = app.config["PAGE_TOKEN"]
+    stop, flood_answers, lock = threading.Event(), [], threading.Lock()
+
+    def flood(i: int) -> None:
+        k = 0
+        while not stop.is_set():
+            k += 1
+            expr = f"{SLOW} + {i * 10_000 + k}"  # distinct: nothing is cached
+            if k % 3:
+                status, t = request(port, "POST", "/api/graph", {"expr": expr, "values": {"x": 1}})
+            else:
+                status, t = request(port, "GET", f"/graph/steps?expr={quote(expr)}&vars=x=1&t={token}",
+                                    headers={"Sec-Fetch-Site": "same-origin"})
+            with lock:
+                flood_answers.append((status, t))
+
+    status, _, text = request(port, "POST", "/api/train", {"epochs": 400, "delay_ms": 20}, answer=True)
+    assert status == 202
+    job = json.loads(text)["id"]
+    rng = random.Random(0)
+    ordinary = []
+    flooders = [threading.Thread(target=flood, args=(i,), daemon=True) for i in range(8)]
+    with Watch() as w:
+        for t in flooders:
+            t.start()
+        time.sleep(1.0)  # the flood is on: the expensive slot is taken and a queue waits
+        deadline = time.monotonic() + 12.0
+        while time.monotonic() < deadline:
+            x, wt, b = rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-1, 1)  # distinct: no cache hits
+            values = {"x": x, "w": wt, "b": b}
+            for kind, method, path, body in [
+                ("page", "GET", "/graph", None), ("script", "GET", "/static/graph.js", None),
+                ("health", "GET", "/api/health", None), ("poll", "GET", f"/api/train/{job}?since=0", None),
+                ("small graph", "POST", "/api/graph", {"expr": "tanh(x*w + b)", "values": values}),
+                ("check", "POST", "/api/graph/check", {"expr": "tanh(x*w + b)", "values": values}),
+                ("steps", "GET", f"/graph/steps?expr={quote('tanh(x*w + b)')}&vars=x={x};w={wt};b={b}&t={token}",
+                 None),
+            ]:
+                headers = {"Sec-Fetch-Site": "same-origin"} if kind == "steps" else None
+                status, t, text = request(port, method, path, body, headers=headers, answer=True)
+                ordinary.append((kind, status, t))
+                if kind == "small graph" and status == 200:
+                    grads = json.loads(text)["grads"]
+                    slope = 1 - math.tanh(x * wt + b) ** 2
+                    assert grads["x"] == pytest.approx(wt * slope) and grads["b"] == pytest.approx(slope)
+        stop.set()
+        for t in flooders:
+            t.join(TIMEOUT + QUEUE + 5)
+        time.sleep(0.3)
+        left = dot_children()
+    request(port, "POST", f"/api/train/{job}/reset", {})
+    renderer = app.extensions["tinygrad_edu_renderer"]
+    worst = max(t for _, _, t in ordinary)
+    by_kind = {k: max(t for kk, _, t in ordinary if kk == k) for k, _, _ in ordinary}
+    print(f"\nflood: {len(flood_answers)} expensive answers {sorted({s for s, _ in flood_answers})}, "
+          f"worst {max(t for _, t in flood_answers):.2f} s; ordinary: {len(ordinary)} answers, worst {worst:.3f} s "
+          f"({', '.join(f'{k} {v * 1000:.0f} ms' for k, v in by_kind.items())}); peak dot {w.peak_dots}, "
+          f"peak RSS {w.peak_rss:.0f} MB, renderer {renderer.stats}")
+    bad = [(k, s) for k, s, _ in ordinary if s != 200]
+    assert not bad, bad
+    assert worst < ORDINARY_BOUND
+    assert {s for s, _ in flood_answers} <= {400, 503}  # shed (busy) or stopped at the time limit
+    assert any(s == 503 for s, _ in flood_answers), "the flood was never shed: it was not a flood"
+    assert max(t for _, t in flood_answers) < TIMEOUT + QUEUE + 3.0
+    assert w.peak_dots <= SLOTS and renderer.stats["peak_expensive"] <= SLOTS - 1 and left == []
+    assert w.peak_rss < RSS_BOUND_MB
+
+
+def test_the_reserved_slot_serves_small_drawings_only(monkeypatch):
+    """viz.render.Renderer directly: with one expensive drawing running and its slot full, a second
+    expensive one is shed (RenderBusy) while a small one still draws; a misjudged 'small' drawing
+    leaves the reserved slot after cheap_timeout."""
+    from tinygrad_edu.expr import parse_expression
+    from viz import render
+    from viz.graph import draw_graph
+
+    monkeypatch.setattr(render, "DOT_EFFORT_LIMITS", ())
+    r = render.Renderer(2, queue_timeout=0.5, reserved=1, cheap_timeout=0.5)
+    slow = draw_graph(parse_expression(SLOW, {"x": 1.0})).source
+    small = draw_graph(parse_expression("tanh(x*w + b)", {"x": 1.0, "w": 2.0, "b": 3.0})).source
+    assert not r.is_cheap(slow) and r.is_cheap(small)
+    first = threading.Thread(target=lambda: pytest.raises(render.RenderTimeout, r.render, slow, "svg", 3.0))
+    first.start()
+    deadline = time.monotonic() + 5
+    while r.stats["expensive"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with pytest.raises(render.RenderBusy):
+        r.render(slow + " ", "svg", 3.0)  # another expensive drawing: no slot for it
+    assert r.render(small, "svg", 3.0).startswith(b"<?xml")  # the reserved slot
+    first.join(10)
+    assert r.stats["peak_expensive"] == 1 and r.stats["busy"] == 1 and r.stats["cheap"] == 1
+    r.cheap_edges = 10**6  # now every drawing looks small: the slow one is moved out after 0.5 s
+    with pytest.raises(render.RenderTimeout, match="more than 1.5 s"):
+        r.render(slow + "  ", "svg", 1.5)
+    assert r.stats["cheap"] == 2 and r.stats["expensive"] == 2 and dot_children() == []
+    with pytest.raises(ValueError, match="reserved"):
+        render.Renderer(2, reserved=2)

@@ -12,9 +12,15 @@ makes its crossing minimisation run for minutes. Three bounds keep any input che
   The 100-term fan-out then lays out in about 1 s instead of minutes, with the same drawing for
   ordinary graphs.
 - time: the process runs in its own process group and is killed (SIGKILL to the group) when
-  `timeout` seconds pass or `cancelled()` becomes true (a web client that went away).
+  `timeout` seconds pass or `cancelled()` becomes true (a web client that went away); it also
+  runs under coreutils' `timeout -s KILL`, so it dies on time even if this process dies first.
 - concurrency: at most `max_concurrent` `dot` processes per `Renderer`; a caller waits at most
-  `queue_timeout` seconds for a slot, then gets `RenderBusy`.
+  `queue_timeout` seconds for a slot (less if `cancelled()` turns true), then gets `RenderBusy`.
+- shedding only what is expensive: `reserved` of the slots are kept for cheap drawings (at most
+  `cheap_edges` edges, e.g. the graph of tanh(x*w + b)), so a flood of expensive drawings waits
+  and is refused (RenderBusy) while small ones still get a slot at once. A drawing judged cheap
+  gets at most `cheap_timeout` seconds in a reserved slot; if it needs more it is killed and runs
+  again as an expensive one with the time it has left, so no input holds a reserved slot long.
 
 Finished renders are kept in an LRU cache bounded by total bytes, keyed by the SHA-256 of the
 DOT text and the format, so the same drawing is never laid out twice.
@@ -23,6 +29,7 @@ DOT text and the format, so the same drawing is never laid out twice.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import shutil
 import signal
@@ -34,9 +41,11 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = ["ByteCache", "Renderer", "RenderError", "RenderTimeout", "RenderBusy", "RenderCancelled", "render_bounded",
-           "render_svg_bounded", "default_renderer", "DOT_EFFORT_LIMITS"]
+           "render_svg_bounded", "default_renderer", "DOT_EFFORT_LIMITS", "CHEAP_EDGES", "CHEAP_TIMEOUT"]
 
 DOT_EFFORT_LIMITS = ("-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.3")
+CHEAP_EDGES = 64  # a drawing with at most this many edges lays out in well under 0.1 s, whatever its shape
+CHEAP_TIMEOUT = 1.5  # seconds a cheap drawing may hold a reserved slot
 _POLL = 0.05  # seconds between checks of the clock and of `cancelled`
 
 
@@ -120,18 +129,75 @@ class ByteCache:
 
 
 class Renderer:
-    """Bounded `dot` runs: `max_concurrent` at once, an LRU cache of `cache_bytes` in total."""
+    """Bounded `dot` runs: `max_concurrent` at once, `reserved` of them for cheap drawings only,
+    an LRU cache of `cache_bytes` in total (see the module docstring)."""
 
-    def __init__(self, max_concurrent: int = 2, cache_bytes: int = 16 * 2**20, queue_timeout: float = 10.0) -> None:
+    def __init__(self, max_concurrent: int = 2, cache_bytes: int = 16 * 2**20, queue_timeout: float = 10.0,
+                 reserved: int = 0, cheap_edges: int = CHEAP_EDGES, cheap_timeout: float = CHEAP_TIMEOUT) -> None:
         if max_concurrent < 1:
             raise ValueError(f"Renderer: max_concurrent must be at least 1, got {max_concurrent}")
+        if not 0 <= reserved < max_concurrent:
+            raise ValueError(f"Renderer: reserved must be at least 0 and below max_concurrent ({max_concurrent}), "
+                             f"got {reserved}")
         self.max_concurrent = max_concurrent
+        self.reserved = reserved
+        self.cheap_edges = cheap_edges
+        self.cheap_timeout = cheap_timeout
         self.cache_bytes = cache_bytes
         self.queue_timeout = queue_timeout
-        self._slots = threading.BoundedSemaphore(max_concurrent)
+        self._slots = threading.Condition()
+        self._taken = {"all": 0, "expensive": 0}  # slots held, guarded by _slots
         self._lock = threading.Lock()
         self.cache = ByteCache(cache_bytes)
-        self.stats = {"running": 0, "peak": 0, "started": 0, "killed": 0}
+        self.stats = {"running": 0, "peak": 0, "started": 0, "killed": 0, "busy": 0, "cheap": 0, "expensive": 0,
+                      "peak_expensive": 0}
+
+    def is_cheap(self, source: str) -> bool:
+        """Whether a drawing may use a reserved slot: at most `cheap_edges` edges (DOT's `->`)."""
+        return source.count("->") <= self.cheap_edges
+
+    # -- slots -----------------------------------------------------------------------------------
+    def _acquire(self, cheap: bool, cancelled: Callable[[], bool] | None) -> bool:
+        """Take a slot (a cheap drawing any free one, an expensive one only an unreserved one),
+        waiting at most queue_timeout seconds; False if none came free or the caller left."""
+        def free() -> bool:
+            return self._taken["all"] < self.max_concurrent and (
+                cheap or self._taken["expensive"] < self.max_concurrent - self.reserved)
+
+        deadline = time.monotonic() + self.queue_timeout
+        with self._slots:
+            while not free():
+                left = deadline - time.monotonic()
+                if left <= 0 or (cancelled is not None and cancelled()):
+                    return False
+                self._slots.wait(min(left, 0.1))  # wake up now and then: a waiting client may have left
+            self._taken["all"] += 1
+            self._taken["expensive"] += not cheap
+            with self._lock:
+                self.stats["cheap" if cheap else "expensive"] += 1
+                self.stats["peak_expensive"] = max(self.stats["peak_expensive"], self._taken["expensive"])
+            return True
+
+    def _release(self, cheap: bool) -> None:
+        with self._slots:
+            self._taken["all"] -= 1
+            self._taken["expensive"] -= not cheap
+            self._slots.notify_all()
+
+    def _in_slot(self, cheap: bool, exe: str, source: str, format: str, timeout: float,
+                 cancelled: Callable[[], bool] | None) -> bytes:
+        if not self._acquire(cheap, cancelled):
+            with self._lock:
+                self.stats["busy"] += 1
+            if cancelled is not None and cancelled():
+                raise RenderCancelled("the drawing was cancelled")
+            kind = "small " if cheap else ""
+            raise RenderBusy(f"the server is busy drawing other {kind}graphs ({self.max_concurrent} at once); "
+                             "try again in a moment")
+        try:
+            return self._run(exe, source, format, timeout, cancelled)
+        finally:
+            self._release(cheap)
 
     # -- rendering -------------------------------------------------------------------------------
     def render(self, graph: Any, format: str = "svg", timeout: float = 10.0,
@@ -149,20 +215,25 @@ class Renderer:
         exe = shutil.which("dot")
         if exe is None:
             raise GraphvizNotFound()
-        if not self._slots.acquire(timeout=self.queue_timeout):
-            raise RenderBusy(f"the server is busy drawing other graphs ({self.max_concurrent} at once); "
-                             "try again in a moment")
-        try:
-            data = self._run(exe, source, format, timeout, cancelled)
-        finally:
-            self._slots.release()
+        if self.reserved and self.is_cheap(source):
+            try:
+                data = self._in_slot(True, exe, source, format, min(timeout, self.cheap_timeout), cancelled)
+            except RenderTimeout:
+                if timeout <= self.cheap_timeout:
+                    raise
+                try:  # not cheap after all: out of the reserved slot, with the time it has left
+                    data = self._in_slot(False, exe, source, format, timeout - self.cheap_timeout, cancelled)
+                except RenderTimeout:
+                    raise RenderTimeout(_too_slow(timeout)) from None
+        else:
+            data = self._in_slot(False, exe, source, format, timeout, cancelled)
         self.cache.put(key, data)
         return data
 
     def _run(self, exe: str, source: str, format: str, timeout: float,
              cancelled: Callable[[], bool] | None) -> bytes:
         deadline = time.monotonic() + timeout
-        proc = subprocess.Popen([exe, f"-T{format}", *DOT_EFFORT_LIMITS], stdin=subprocess.PIPE,
+        proc = subprocess.Popen([*_hard_limit(timeout), exe, f"-T{format}", *DOT_EFFORT_LIMITS], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         with self._lock:
             self.stats["started"] += 1
@@ -182,8 +253,7 @@ class Renderer:
                     with self._lock:
                         self.stats["killed"] += 1
                     if timed_out:
-                        raise RenderTimeout(f"Graphviz needed more than {timeout:g} s to lay this graph out and "
-                                            "was stopped; try a smaller expression")
+                        raise RenderTimeout(_too_slow(timeout))
                     raise RenderCancelled("the drawing was cancelled")
         finally:
             if proc.poll() is None:  # an exception of our own (e.g. KeyboardInterrupt)
@@ -194,6 +264,17 @@ class Renderer:
             first = err.decode("utf-8", "replace").strip().splitlines()[:1]
             raise RenderError(f"Graphviz failed: {first[0] if first else 'exit status ' + str(proc.returncode)}")
         return out
+
+
+def _hard_limit(timeout: float) -> list[str]:
+    """coreutils' `timeout -s KILL`: dot dies at its deadline even if this process died first
+    (killed, or a crashed test run), so no orphaned `dot` lays a huge graph out for minutes."""
+    wrapper = shutil.which("timeout")
+    return [wrapper, "-s", "KILL", f"{math.ceil(timeout) + 1}"] if wrapper else []
+
+
+def _too_slow(timeout: float) -> str:
+    return f"Graphviz needed more than {timeout:g} s to lay this graph out and was stopped; try a smaller expression"
 
 
 _DEFAULT = Renderer()

@@ -24,8 +24,10 @@ API (every POST takes and every answer is JSON; bad input gets 400 and {"error":
     POST /api/race                     {fn, optimizers: [{name, lr}], steps} -> contour grid and paths
 
 Graphviz runs are bounded (viz.render): RENDER_TIMEOUT seconds each (then `dot` is killed, and
-also as soon as the client disconnects), MAX_RENDERS at once, a byte-bounded cache of drawings
-and of step-through pages.
+also as soon as the client disconnects), MAX_RENDERS at once, of which RESERVED_RENDERS are kept
+for small drawings (so a flood of expensive drawings is shed, 503, while the graph of a small
+expression still draws at once), a byte-bounded cache of drawings and of step-through pages.
+Nothing else waits for Graphviz: pages, polls and the numeric check never take a render slot.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "JOB_TIME_BUDGET": 120.0,         # seconds; a run over it is stopped
     "ALLOWED_HOSTS": set(),           # extra Host names besides the loopback ones
     "MAX_RENDERS": 2,                 # Graphviz processes at once
+    "RESERVED_RENDERS": 1,            # of them kept for small drawings (viz.render.CHEAP_EDGES)
     "RENDER_TIMEOUT": 8.0,            # seconds per Graphviz run, then it is killed
     "RENDER_QUEUE_TIMEOUT": 6.0,      # seconds a request waits for a free render slot, then 503
     "RENDER_CACHE_BYTES": 8 * 2**20,  # drawn SVGs kept
@@ -74,7 +77,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                               float(app.config["JOB_TIME_BUDGET"]))
     app.extensions["tinygrad_edu_jobs"] = manager
     app.extensions["tinygrad_edu_renderer"] = Renderer(app.config["MAX_RENDERS"], app.config["RENDER_CACHE_BYTES"],
-                                                       app.config["RENDER_QUEUE_TIMEOUT"])
+                                                       app.config["RENDER_QUEUE_TIMEOUT"],
+                                                       reserved=min(app.config["RESERVED_RENDERS"],
+                                                                    app.config["MAX_RENDERS"] - 1))
     app.extensions["tinygrad_edu_steps"] = ByteCache(app.config["STEPS_CACHE_BYTES"])
     _register_errors(app)
     _register_pages(app)
