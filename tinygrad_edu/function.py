@@ -131,8 +131,9 @@ class Function(metaclass=_Slotted):
             if type(x) is not Value:
                 inputs = _as_values(inputs)
                 break
+        mode = MODE.__dict__  # this thread's switches, read once (a thread-local lookup is slow)
         record = False
-        if MODE.grad_enabled:
+        if mode["grad_enabled"]:
             for x in inputs:
                 if x.requires_grad:
                     record = True
@@ -157,12 +158,20 @@ class Function(metaclass=_Slotted):
             data = _coerce(data, copy=False)
         ctx.out = data
         ctx.stamp = CLOCK[0]
+        out = object.__new__(Value)  # Value._make inlined: one fewer call per op
+        out._data = data
+        out._grad = out._extra = None
+        out.label = ""
         if record:
             PENDING[0] = True  # a backward is to come: handing out .data now takes a fingerprint
-        out = Value._make(data, ctx if record else None)
-        if MODE.anomaly:
+            out._ctx = ctx
+            out.requires_grad = True
+        else:
+            out._ctx = None
+            out.requires_grad = False
+        if mode["anomaly"]:
             ctx.created_at = _user_line()
-            ctx.user_op = MODE.user_op
+            ctx.user_op = mode["user_op"]
             _check_finite(data, "produced NaN/Inf in its forward output", ctx)
         return out
 
@@ -172,9 +181,15 @@ class Function(metaclass=_Slotted):
 def _as_values(inputs: tuple) -> tuple:
     """Wrap non-Value operands as constants; Python numbers take the dtype of the Value operand
     (numpy's weak-scalar rule: float32 * 2.0 stays float32)."""
+    if len(inputs) == 2:  # the usual binary op (z * 2.0), without a list
+        a, b = inputs
+        if isinstance(a, Value):
+            return a, (b if isinstance(b, Value) else Value._constant(b, a))
+        if isinstance(b, Value):
+            return Value._constant(a, b), b
     like = None
     for x in inputs:
-        if type(x) is Value:
+        if isinstance(x, Value):
             like = x
             break
     return tuple([x if isinstance(x, Value) else Value._constant(x, like) for x in inputs])

@@ -117,7 +117,11 @@ class Value(TensorMethods):
     def _constant(cls, x: Any, like: Value | None) -> Value:
         """A constant operand; a Python number takes the dtype of the Value it meets."""
         if type(x) is float or type(x) is int:
-            kind = like._data.dtype.type if like is not None else np.float64
+            if like is None:
+                kind = np.float64
+            else:  # a numpy scalar's type is its kind: no .dtype lookup for scalar graphs
+                d = like._data
+                kind = d.dtype.type if isinstance(d, np.ndarray) else type(d)
             last = _LAST_NUMBER
             if x is last[0] and kind is last[1]:
                 data = last[2]  # `z * 1.5` in a loop: one numpy scalar (immutable) for every op

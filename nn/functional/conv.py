@@ -13,24 +13,26 @@ import numpy as np
 
 from tinygrad_edu import Function, Value, concat, stack
 
-from .windows import (
-    PADDING_MODES,
-    col2im,
-    conv_out_size,
-    im2col,
-    kernel_offsets,
-    normalize_padding,
-    ntuple,
-    pad_batch_second,
-    unpad_batch_second,
-)
+from . import windows
 
 __all__ = ["ConvNdFn", "Conv1dFn", "Conv2dFn", "Conv3dFn", "ConvTransposeNdFn", "ConvTranspose1dFn",
            "ConvTranspose2dFn", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_nd", "pad_composite"]
 
 
-class ConvNdFn(Function):
+class _FixedDims:
+    """`class Conv2dFn(ConvNdFn, nsp=2)`: the op fixed to 2 spatial dimensions, named
+    `name_format.format(2)` ("conv2d")."""
+
+    __slots__ = ()
+
+    def __init_subclass__(cls, nsp: int = 0, **kwargs: Any) -> None:
+        if nsp:
+            cls.nsp, cls.name = nsp, cls.name_format.format(nsp)
+        super().__init_subclass__(**kwargs)
+
+
+class ConvNdFn(_FixedDims, Function):
     """Y[n, o, l] = sum_{c in group(o), k} W[o, c, k] X_pad[n, c, s*l + d*k] + b[o].
 
     im2col: cols[(c, k), (n, l)] = X_pad[n, c, s*l + d*k], one matrix for the whole batch, so per
@@ -41,7 +43,7 @@ class ConvNdFn(Function):
     padding (drops it for zeros; adds border gradients back to their source pixels otherwise).
     """
 
-    name = "convnd"
+    name, name_format = "convnd", "conv{}d"
     nsp = 0  # spatial dimensions; 0 = any (taken from the weight)
 
     def forward(self, x, w, b=None, stride=None, padding=None, dilation=None, groups=1, padding_mode="zeros"):
@@ -61,12 +63,12 @@ class ConvNdFn(Function):
             raise ValueError(f"{op}: bias must have shape ({o},), got {b.shape}")
         stride, dilation = stride or (1,) * nsp, dilation or (1,) * nsp
         pads = padding or ((0, 0),) * nsp
-        xp = pad_batch_second(x, pads, padding_mode)  # (C, N, *S_pad)
+        xp = windows.pad_batch_second(x, pads, padding_mode)  # (C, N, *S_pad)
         for a in range(nsp):
             if xp.shape[2 + a] < dilation[a] * (kernel[a] - 1) + 1:
                 raise ValueError(f"{op}: the (dilated) kernel {tuple(kernel)} is larger than the padded input "
                                  f"{tuple(xp.shape[2:])} (input {x.shape})")
-        cols, out_shape = im2col(xp, kernel, stride, dilation)  # (C*K, N*L)
+        cols, out_shape = windows.im2col(xp, kernel, stride, dilation)  # (C*K, N*L)
         n = x.shape[0]
         if groups == 1:
             w2 = w.reshape(o, -1)
@@ -100,8 +102,8 @@ class ConvNdFn(Function):
             if self.needs_grad(0):
                 dcols = np.matmul(w2.transpose(0, 2, 1), gg).reshape(-1, g.shape[1])
         if self.needs_grad(0):
-            gxp = col2im(dcols, xp_shape, w_shape[2:], stride, dilation, out_shape)
-            gx = unpad_batch_second(gxp, pads, mode)
+            gxp = windows.col2im(dcols, xp_shape, w_shape[2:], stride, dilation, out_shape)
+            gx = windows.unpad_batch_second(gxp, pads, mode)
         if len(self.parents) == 2:
             return gx, gw
         gb = g.sum(axis=1) if self.needs_grad(2) else None  # over the fast axis (n, l)
@@ -112,25 +114,16 @@ class ConvNdFn(Function):
         return conv_composite(x, w, b, stride, padding, dilation, groups, padding_mode)
 
 
-class Conv1dFn(ConvNdFn):
+class Conv1dFn(ConvNdFn, nsp=1):
     """ConvNdFn on (N, C, L) input."""
 
-    name = "conv1d"
-    nsp = 1
 
-
-class Conv2dFn(ConvNdFn):
+class Conv2dFn(ConvNdFn, nsp=2):
     """ConvNdFn on (N, C, H, W) input."""
 
-    name = "conv2d"
-    nsp = 2
 
-
-class Conv3dFn(ConvNdFn):
+class Conv3dFn(ConvNdFn, nsp=3):
     """ConvNdFn on (N, C, D, H, W) input."""
-
-    name = "conv3d"
-    nsp = 3
 
 
 def conv_composite(x: Value, w: Value, b: Value | None, stride, padding, dilation, groups, padding_mode) -> Value:
@@ -144,9 +137,10 @@ def conv_composite(x: Value, w: Value, b: Value | None, stride, padding, dilatio
     pads = padding or ((0, 0),) * nsp
     kernel = w.shape[2:]
     xp = pad_composite(x, pads, padding_mode)
-    out_shape = [conv_out_size(xp.shape[2 + a], kernel[a], stride[a], dilation[a], 0, 0) for a in range(nsp)]
+    out_shape = [windows.conv_out_size(xp.shape[2 + a], kernel[a], stride[a], dilation[a], 0, 0)
+                 for a in range(nsp)]
     patches = []
-    for off in kernel_offsets(kernel):
+    for off in windows.kernel_offsets(kernel):
         idx = tuple(slice(d * i, d * i + s * (m - 1) + 1, s) for i, s, d, m in zip(off, stride, dilation, out_shape))
         patches.append(xp[(slice(None), slice(None), *idx)])
     n, c = x.shape[:2]
@@ -173,7 +167,7 @@ def pad_composite(x: Value, pads: tuple[tuple[int, int], ...], mode: str = "zero
                 parts.append(Value(np.zeros(shape, dtype=x.dtype), requires_grad=False))
             x = concat([parts[0], x, parts[1]], axis=ax)
         else:
-            src = np.pad(np.arange(x.shape[ax]), (lo, hi), mode=PADDING_MODES[mode])
+            src = np.pad(np.arange(x.shape[ax]), (lo, hi), mode=windows.PADDING_MODES[mode])
             x = x[(slice(None),) * ax + (src,)]
     return x
 
@@ -183,20 +177,23 @@ def conv_nd(x: Any, weight: Value, bias: Value | None, nsp: int, stride: Any = 1
     """Shared front end of conv1d/2d/3d: normalise the arguments as torch does, apply the op."""
     fn = {1: Conv1dFn, 2: Conv2dFn, 3: Conv3dFn}[nsp]
     name = fn.name
-    if padding_mode not in PADDING_MODES:
-        raise ValueError(f"{name}: padding_mode must be one of {tuple(PADDING_MODES)}, got {padding_mode!r}")
+    if padding_mode not in windows.PADDING_MODES:
+        raise ValueError(f"{name}: padding_mode must be one of {tuple(windows.PADDING_MODES)}, got {padding_mode!r}")
     wshape = np.shape(weight)
     if len(wshape) != nsp + 2:
         raise ValueError(f"{name}: weight must be (O, C/groups, {_axes(nsp, 'k')}), got shape {wshape}")
-    stride_t, dilation_t = ntuple(stride, nsp, f"{name}: stride"), ntuple(dilation, nsp, f"{name}: dilation")
+    stride_t = windows.ntuple(stride, nsp, f"{name}: stride")
+    dilation_t = windows.ntuple(dilation, nsp, f"{name}: dilation")
     if min(stride_t) < 1 or min(dilation_t) < 1:
         raise ValueError(f"{name}: stride and dilation must be >= 1, got {stride!r} and {dilation!r}")
-    pads = normalize_padding(padding, nsp, tuple(wshape[2:]), dilation_t, stride_t, name)
-    opts = {"stride": stride_t, "padding": pads, "dilation": dilation_t, "groups": int(groups),
-            "padding_mode": padding_mode}
-    if bias is None:
-        return fn.apply(x, weight, **opts)
-    return fn.apply(x, weight, bias, **opts)
+    pads = windows.normalize_padding(padding, nsp, tuple(wshape[2:]), dilation_t, stride_t, name)
+    return _apply(fn, x, weight, bias, stride=stride_t, padding=pads, dilation=dilation_t, groups=int(groups),
+                  padding_mode=padding_mode)
+
+
+def _apply(fn: type[Function], x: Any, weight: Value, bias: Value | None, **opts: Any) -> Value:
+    """The op on (x, weight[, bias]): without a bias it has two inputs and returns two gradients."""
+    return fn.apply(x, weight, **opts) if bias is None else fn.apply(x, weight, bias, **opts)
 
 
 def conv1d(input: Any, weight: Value, bias: Value | None = None, stride: Any = 1, padding: Any = 0,
@@ -226,7 +223,7 @@ def conv3d(input: Any, weight: Value, bias: Value | None = None, stride: Any = 1
 
 # --- transposed convolution ---------------------------------------------------------------------
 
-class ConvTransposeNdFn(Function):
+class ConvTransposeNdFn(_FixedDims, Function):
     """The adjoint of ConvNdFn in its input: Y = conv^T(X) with weight (C_in, C_out/G, *K).
 
     Each input pixel scatters W[c, :, k] * X[n, c, l] to output position s*l + d*k - pad:
@@ -235,7 +232,7 @@ class ConvTransposeNdFn(Function):
     dL/db = sum of dL/dY over everything but the channel.
     """
 
-    name = "conv_transposend"
+    name, name_format = "conv_transposend", "conv_transpose{}d"
     nsp = 0
 
     def forward(self, x, w, b=None, stride=None, padding=None, output_padding=None, groups=1, dilation=None):
@@ -250,16 +247,14 @@ class ConvTransposeNdFn(Function):
         o = og * groups
         n = x.shape[0]
         in_shape = x.shape[2:]
-        full = tuple((i - 1) * s + d * (k - 1) + 1 + op_
-                     for i, s, d, k, op_ in zip(in_shape, stride, dilation, kernel, output_padding))
+        full = _full_size(in_shape, kernel, stride, dilation, output_padding)
         xt = np.swapaxes(x, 0, 1).reshape(groups, cin // groups, -1)  # (G, Cin/G, N*L)
         w2 = w.reshape(groups, cin // groups, -1)  # (G, Cin/G, Og*K)
         dcols = np.matmul(w2.transpose(0, 2, 1), xt).reshape(o * int(np.prod(kernel)), -1)
-        yfull = col2im(dcols, (o, n, *full), kernel, stride, dilation, in_shape)  # (O, N, *full)
-        crop = tuple(slice(p, f - p) for p, f in zip(padding, full))
+        yfull = windows.col2im(dcols, (o, n, *full), kernel, stride, dilation, in_shape)  # (O, N, *full)
         if any(f - 2 * p <= 0 for p, f in zip(padding, full)):
             raise ValueError(f"{op}: padding {padding} leaves no output for input {x.shape}")
-        y = yfull[(slice(None), slice(None), *crop)]
+        y = yfull[_cropped(padding, full)]
         if b is not None:
             y = y + b.reshape(o, 1, *([1] * nsp))
         self.saved = (xt, w2, full, padding, stride, dilation, groups, w.shape, in_shape)
@@ -271,9 +266,9 @@ class ConvTransposeNdFn(Function):
         kernel = w_shape[2:]
         g = np.swapaxes(grad, 0, 1)  # (O, N, *out)
         gfull = np.zeros((g.shape[0], g.shape[1], *full), dtype=g.dtype)
-        gfull[(slice(None), slice(None), *[slice(p, f - p) for p, f in zip(padding, full)])] = g
+        gfull[_cropped(padding, full)] = g
         reach = tuple(slice(0, (i - 1) * s + d * (k - 1) + 1) for i, s, d, k in zip(in_shape, stride, dilation, kernel))
-        cols = im2col(gfull[(slice(None), slice(None), *reach)], kernel, stride, dilation)[0]  # (O*K, N*L_in)
+        cols = windows.im2col(gfull[(slice(None), slice(None), *reach)], kernel, stride, dilation)[0]  # (O*K, N*L_in)
         cols = cols.reshape(groups, -1, cols.shape[1])  # (G, Og*K, N*L)
         gx = gw = None
         if self.needs_grad(0):
@@ -293,11 +288,10 @@ class ConvTransposeNdFn(Function):
         cin, og = w.shape[:2]
         kernel = w.shape[2:]
         n, in_shape = x.shape[0], x.shape[2:]
-        full = tuple((i - 1) * s + d * (k - 1) + 1 + op_
-                     for i, s, d, k, op_ in zip(in_shape, stride, dilation, kernel, output_padding))
+        full = _full_size(in_shape, kernel, stride, dilation, output_padding)
         xg = x.reshape(n, groups, cin // groups, -1)  # (N, G, Cin/G, L)
         total = None
-        for off in kernel_offsets(kernel):
+        for off in windows.kernel_offsets(kernel):
             wk = w[(slice(None), slice(None), *off)].reshape(groups, cin // groups, og)  # (G, Cin/G, Og)
             part = (wk.transpose(0, 2, 1) @ xg).reshape(n, og * groups, *in_shape)  # (N, O, *in)
             for a in range(nsp):
@@ -306,24 +300,29 @@ class ConvTransposeNdFn(Function):
                          for a, (i, d, f) in enumerate(zip(off, dilation, full)))
             part = pad_composite(part, pads, "zeros")
             total = part if total is None else total + part
-        y = total[(slice(None), slice(None), *[slice(p, f - p) for p, f in zip(padding, full)])]
+        y = total[_cropped(padding, full)]
         if b is not None:
             y = y + b.reshape(og * groups, *([1] * nsp))
         return y
 
 
-class ConvTranspose1dFn(ConvTransposeNdFn):
+class ConvTranspose1dFn(ConvTransposeNdFn, nsp=1):
     """ConvTransposeNdFn on (N, C, L)."""
 
-    name = "conv_transpose1d"
-    nsp = 1
 
-
-class ConvTranspose2dFn(ConvTransposeNdFn):
+class ConvTranspose2dFn(ConvTransposeNdFn, nsp=2):
     """ConvTransposeNdFn on (N, C, H, W)."""
 
-    name = "conv_transpose2d"
-    nsp = 2
+
+def _full_size(in_shape, kernel, stride, dilation, output_padding) -> tuple[int, ...]:
+    """The transposed convolution's output before the crop: (i - 1) s + d (k - 1) + 1 + output_padding."""
+    return tuple((i - 1) * s + d * (k - 1) + 1 + op_
+                 for i, s, d, k, op_ in zip(in_shape, stride, dilation, kernel, output_padding))
+
+
+def _cropped(padding, full) -> tuple[slice, ...]:
+    """The index of the output inside the full one: `padding` cut from both sides of each spatial axis."""
+    return (slice(None), slice(None), *[slice(p, f - p) for p, f in zip(padding, full)])
 
 
 def _spread(v: Value, axis: int, s: int) -> Value:
@@ -340,16 +339,14 @@ def _spread(v: Value, axis: int, s: int) -> Value:
 
 def _conv_transpose(fn, nsp, x, weight, bias, stride, padding, output_padding, groups, dilation) -> Value:
     name = fn.name
-    s, p = ntuple(stride, nsp, f"{name}: stride"), ntuple(padding, nsp, f"{name}: padding")
-    op_, d = ntuple(output_padding, nsp, f"{name}: output_padding"), ntuple(dilation, nsp, f"{name}: dilation")
+    s, p = windows.ntuple(stride, nsp, f"{name}: stride"), windows.ntuple(padding, nsp, f"{name}: padding")
+    op_ = windows.ntuple(output_padding, nsp, f"{name}: output_padding")
+    d = windows.ntuple(dilation, nsp, f"{name}: dilation")
     if min(s) < 1 or min(d) < 1 or min(p) < 0 or min(op_) < 0:
         raise ValueError(f"{name}: stride/dilation must be >= 1 and padding/output_padding >= 0")
     if any(o >= max(si, di) for o, si, di in zip(op_, s, d)):
         raise ValueError(f"{name}: output_padding {op_} must be smaller than stride {s} or dilation {d}")
-    opts = {"stride": s, "padding": p, "output_padding": op_, "groups": int(groups), "dilation": d}
-    if bias is None:
-        return fn.apply(x, weight, **opts)
-    return fn.apply(x, weight, bias, **opts)
+    return _apply(fn, x, weight, bias, stride=s, padding=p, output_padding=op_, groups=int(groups), dilation=d)
 
 
 def conv_transpose1d(input: Any, weight: Value, bias: Value | None = None, stride: Any = 1, padding: Any = 0,
