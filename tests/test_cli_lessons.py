@@ -34,8 +34,8 @@ def test_mnist1d_same_init_tracks_torch(model, capsys):
     a few dozen Adam steps (any difference in init, gate order or update rule would show here)."""
     pytest.importorskip("mnist1d")
     torch = pytest.importorskip("torch")
-    from tinygrad_edu.cli import mnist1d as lesson
     import nn
+    from tinygrad_edu.cli import mnist1d as lesson
 
     data = nn.data.load_mnist1d()
     t = lesson.train_torch(model, data, steps=25, seed=3, eval_every=5)
