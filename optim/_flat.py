@@ -126,6 +126,13 @@ class Bucket:
         for p, v in zip(self.params, self._work[i][1]):
             subtract_(p, v)
 
+    def subtract_ratio(self, numer: np.ndarray, scale: float) -> None:
+        """p -= scale * numer / d for every parameter, d being in work array 0 (overwritten)."""
+        d = self.work(0)
+        np.divide(numer, d, out=d)
+        d *= scale
+        self.subtract(0)
+
     def scale_data(self, factor: float) -> None:
         """p *= factor for every parameter (AdamW's decoupled weight decay)."""
         for p in self.params:

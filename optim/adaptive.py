@@ -18,7 +18,7 @@ import numpy as np
 from tinygrad_edu import Value
 
 from ._flat import buckets, effective_grad
-from .optimizer import Optimizer, _check_nonnegative, _eval_closure
+from .optimizer import Optimizer, _eval_closure
 
 
 def _zeros_like(p: Value) -> np.ndarray:
@@ -49,6 +49,8 @@ class Adagrad(Optimizer):
         maximize: ascend instead of descend.
     """
 
+    _NONNEGATIVE = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+
     def __init__(self, params: Iterable[Value] | Iterable[dict], lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0, eps: float = 1e-10, *,
                  maximize: bool = False) -> None:
@@ -59,13 +61,6 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 self._state_for(p, group)
-
-    def _check_hyperparameters(self, hp: dict[str, Any]) -> None:
-        super()._check_hyperparameters(hp)
-        _check_nonnegative("lr_decay value", hp["lr_decay"])
-        _check_nonnegative("weight_decay value", hp["weight_decay"])
-        _check_nonnegative("initial_accumulator_value value", hp["initial_accumulator_value"])
-        _check_nonnegative("epsilon value", hp["eps"])
 
     def _init_state(self, p: Value, group: dict[str, Any]) -> dict[str, Any]:
         s = _zeros_like(p)
@@ -86,9 +81,7 @@ class Adagrad(Optimizer):
                 acc += np.multiply(g, g, out=s)  # s = s + g * g
                 np.sqrt(acc, out=s)  # std = sqrt(s) + eps
                 s += eps
-                np.divide(g, s, out=s)  # p = p - clr * (g / std)
-                s *= clr
-                bucket.subtract(0)
+                bucket.subtract_ratio(g, clr)  # p = p - clr * (g / std)
         return loss
 
 
@@ -115,6 +108,8 @@ class RMSprop(Optimizer):
         maximize: ascend instead of descend.
     """
 
+    _NONNEGATIVE = ("eps", "momentum", "weight_decay", "alpha")
+
     def __init__(self, params: Iterable[Value] | Iterable[dict], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0, centered: bool = False,
                  *, maximize: bool = False) -> None:
@@ -122,29 +117,21 @@ class RMSprop(Optimizer):
                         weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _check_hyperparameters(self, hp: dict[str, Any]) -> None:
-        super()._check_hyperparameters(hp)
-        _check_nonnegative("epsilon value", hp["eps"])
-        _check_nonnegative("momentum value", hp["momentum"])
-        _check_nonnegative("weight_decay value", hp["weight_decay"])
-        _check_nonnegative("alpha value", hp["alpha"])
+    @staticmethod
+    def _buffers(group: dict[str, Any]) -> tuple[str, ...]:
+        """The state arrays this group's options need, zeros at the start."""
+        return ("square_avg", *(("momentum_buffer",) if group["momentum"] > 0 else ()),
+                *(("grad_avg",) if group["centered"] else ()))
 
     def _init_state(self, p: Value, group: dict[str, Any]) -> dict[str, Any]:
-        state: dict[str, Any] = {"step": 0, "square_avg": _zeros_like(p)}
-        if group["momentum"] > 0:
-            state["momentum_buffer"] = _zeros_like(p)
-        if group["centered"]:
-            state["grad_avg"] = _zeros_like(p)
-        return state
+        return {"step": 0, **{name: _zeros_like(p) for name in self._buffers(group)}}
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One RMSprop update of every parameter that has a gradient."""
         loss = _eval_closure(closure)
         for group in self.param_groups:
             lr, alpha, eps, wd, mu = (group[k] for k in ("lr", "alpha", "eps", "weight_decay", "momentum"))
-            names = ("square_avg", *(("momentum_buffer",) if mu > 0 else ()),
-                     *(("grad_avg",) if group["centered"] else ()))
-            for bucket, g in buckets(self, group, names):
+            for bucket, g in buckets(self, group, self._buffers(group)):
                 for state in bucket.states:
                     state["step"] += 1
                 g = effective_grad(bucket, g, group["maximize"], wd)
@@ -204,6 +191,8 @@ class Adam(Optimizer):
         decoupled_weight_decay: shrink p directly instead (AdamW); prefer `AdamW`.
     """
 
+    _NONNEGATIVE = ("eps", "weight_decay")
+
     def __init__(self, params: Iterable[Value] | Iterable[dict], lr: float = 1e-3,
                  betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
                  amsgrad: bool = False, *, maximize: bool = False,
@@ -214,20 +203,20 @@ class Adam(Optimizer):
 
     def _check_hyperparameters(self, hp: dict[str, Any]) -> None:
         super()._check_hyperparameters(hp)
-        _check_nonnegative("epsilon value", hp["eps"])
         betas = hp["betas"]
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas}")
         for i, beta in enumerate(betas):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        _check_nonnegative("weight_decay value", hp["weight_decay"])
+
+    @staticmethod
+    def _buffers(group: dict[str, Any]) -> tuple[str, ...]:
+        """The state arrays this group's options need, zeros at the start."""
+        return ("exp_avg", "exp_avg_sq", *(("max_exp_avg_sq",) if group["amsgrad"] else ()))
 
     def _init_state(self, p: Value, group: dict[str, Any]) -> dict[str, Any]:
-        state: dict[str, Any] = {"step": 0, "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = _zeros_like(p)
-        return state
+        return {"step": 0, **{name: _zeros_like(p) for name in self._buffers(group)}}
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One Adam update of every parameter that has a gradient."""
@@ -236,8 +225,7 @@ class Adam(Optimizer):
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
             decoupled = wd != 0 and group["decoupled_weight_decay"]
-            names = ("exp_avg", "exp_avg_sq", *(("max_exp_avg_sq",) if group["amsgrad"] else ()))
-            for bucket, g in buckets(self, group, names, same=_step_count):
+            for bucket, g in buckets(self, group, self._buffers(group), same=_step_count):
                 for state in bucket.states:
                     state["step"] += 1
                 t = bucket.states[0]["step"]
@@ -262,9 +250,7 @@ class Adam(Optimizer):
                 np.sqrt(v, out=s)  # denom = sqrt(v) / sqrt(1 - beta2**t) + eps
                 s /= (1 - beta2**t) ** 0.5
                 s += eps
-                np.divide(m, s, out=s)  # p = p - step_size * (m / denom)
-                s *= step_size
-                bucket.subtract(0)
+                bucket.subtract_ratio(m, step_size)  # p = p - step_size * (m / denom)
         return loss
 
 

@@ -144,10 +144,15 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
+    #: hyperparameters that must be >= 0; a bad one raises torch's message ("Invalid momentum value: -1")
+    _NONNEGATIVE: tuple[str, ...] = ()
+
     def _check_hyperparameters(self, hp: dict[str, Any]) -> None:
-        """Raise ValueError for invalid hyperparameters (subclasses extend this)."""
+        """Raise ValueError for invalid hyperparameters (subclasses add their own rules)."""
         if "lr" in hp and hp["lr"] is not required:
             _check_nonnegative("learning rate", hp["lr"])
+        for key in self._NONNEGATIVE:
+            _check_nonnegative(("epsilon" if key == "eps" else key) + " value", hp[key])
 
     @property
     def lr(self) -> float:

@@ -10,7 +10,7 @@ import numpy as np
 from tinygrad_edu import Value
 
 from ._flat import buckets, effective_grad
-from .optimizer import Optimizer, _check_nonnegative, _eval_closure
+from .optimizer import Optimizer, _eval_closure
 
 
 class SGD(Optimizer):
@@ -57,6 +57,8 @@ class SGD(Optimizer):
         maximize: ascend instead of descend.
     """
 
+    _NONNEGATIVE = ("momentum", "weight_decay")
+
     def __init__(self, params: Iterable[Value] | Iterable[dict], lr: float = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
                  maximize: bool = False) -> None:
@@ -66,8 +68,6 @@ class SGD(Optimizer):
 
     def _check_hyperparameters(self, hp: dict[str, Any]) -> None:
         super()._check_hyperparameters(hp)
-        _check_nonnegative("momentum value", hp["momentum"])
-        _check_nonnegative("weight_decay value", hp["weight_decay"])
         if hp["nesterov"] and (hp["momentum"] <= 0 or hp["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
