@@ -104,18 +104,29 @@ class ReLU(Activation):
         return (x > 0).astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
 
-class LeakyReLU(Activation):
+class _WithAlpha(Activation):
+    """An activation with one parameter, alpha: forward is the Value method of the same name."""
+
+    method = ""
+
+    def forward(self, x: Value) -> Value:
+        return getattr(_value(x), self.method)(self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class LeakyReLU(_WithAlpha):
     """f(x) = x for x > 0, alpha x otherwise;   f'(x) = 1 or alpha.
 
     Range (-inf, inf). Never saturates and never dies: negative inputs still pass alpha of the
     gradient.
     """
 
+    method = "leaky_relu"
+
     def __init__(self, alpha: float = 0.01) -> None:
         self.alpha = float(alpha)
-
-    def forward(self, x: Value) -> Value:
-        return _value(x).leaky_relu(self.alpha)
 
     @_classorinstance
     def function(self, x: np.ndarray) -> np.ndarray:
@@ -125,22 +136,18 @@ class LeakyReLU(Activation):
     def derivative(self, x: np.ndarray) -> np.ndarray:
         return np.where(np.asarray(x) > 0, 1.0, self.alpha)
 
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
 
-
-class ELU(Activation):
+class ELU(_WithAlpha):
     """f(x) = x for x > 0, alpha (e^x - 1) otherwise;   f'(x) = 1 or alpha e^x.
 
     Range (-alpha, inf). Smooth negative side with mean activations nearer 0; saturates only
     towards -alpha for x << 0 (f' = alpha e^x -> 0).
     """
 
+    method = "elu"
+
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = float(alpha)
-
-    def forward(self, x: Value) -> Value:
-        return _value(x).elu(self.alpha)
 
     @_classorinstance
     def function(self, x: np.ndarray) -> np.ndarray:
@@ -151,9 +158,6 @@ class ELU(Activation):
     def derivative(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
         return np.where(x > 0, 1.0, self.alpha * np.exp(np.minimum(x, 0)))
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
 
 
 class Softplus(Activation):
@@ -410,20 +414,19 @@ class SELU(Activation):
         return _SELU_SCALE * np.where(x > 0, 1.0, _SELU_ALPHA * np.exp(np.minimum(x, 0)))
 
 
-class CELU(Activation):
+class CELU(_WithAlpha):
     """f(x) = max(0, x) + min(0, alpha (e^(x/alpha) - 1));   f'(x) = 1 for x > 0, e^(x/alpha) otherwise.
 
     Range (-alpha, inf). ELU made continuously differentiable at 0 for every alpha; never
     saturates for x > 0, saturates towards -alpha for x << 0.
     """
 
+    method = "celu"
+
     def __init__(self, alpha: float = 1.0) -> None:
         if alpha == 0:
             raise ValueError("CELU: alpha must not be 0")
         self.alpha = float(alpha)
-
-    def forward(self, x: Value) -> Value:
-        return _value(x).celu(self.alpha)
 
     @_classorinstance
     def function(self, x: np.ndarray) -> np.ndarray:

@@ -65,100 +65,68 @@ def _torch_like_init(model: Any) -> Any:
     return model
 
 
-def build_ours(name: str) -> Any:
-    """The paper's model `name` from nn layers (float32)."""
-    import numpy as np
+def _architectures(Module: Any, Linear: Any, Conv1d: Any, GRU: Any) -> dict[str, type]:
+    """The paper's four models, written once over either library's layer classes."""
 
-    import nn
-
-    f32 = np.float32
-
-    class Logistic(nn.Module):
+    class Logistic(Module):
         def __init__(self) -> None:
-            self.linear = nn.Linear(40, 10, dtype=f32)
+            super().__init__()
+            self.linear = Linear(40, 10)
 
         def forward(self, x):
             return self.linear(x)
 
-    class ResidualMLP(nn.Module):
+    class ResidualMLP(Module):
         def __init__(self) -> None:
-            self.linear1, self.linear2 = nn.Linear(40, 100, dtype=f32), nn.Linear(100, 100, dtype=f32)
-            self.linear3 = nn.Linear(100, 10, dtype=f32)
+            super().__init__()
+            self.linear1, self.linear2, self.linear3 = Linear(40, 100), Linear(100, 100), Linear(100, 10)
 
         def forward(self, x):
             h = self.linear1(x).relu()
             h = h + self.linear2(h).relu()
             return self.linear3(h)
 
-    class CNN(nn.Module):
+    class CNN(Module):
         def __init__(self) -> None:
-            self.conv1 = nn.Conv1d(1, 25, 5, stride=2, padding=1, dtype=f32)   # 40 -> 19
-            self.conv2 = nn.Conv1d(25, 25, 3, stride=2, padding=1, dtype=f32)  # 19 -> 10
-            self.conv3 = nn.Conv1d(25, 25, 3, stride=2, padding=1, dtype=f32)  # 10 -> 5
-            self.linear = nn.Linear(125, 10, dtype=f32)
+            super().__init__()
+            self.conv1 = Conv1d(1, 25, 5, stride=2, padding=1)   # 40 -> 19
+            self.conv2 = Conv1d(25, 25, 3, stride=2, padding=1)  # 19 -> 10
+            self.conv3 = Conv1d(25, 25, 3, stride=2, padding=1)  # 10 -> 5
+            self.linear = Linear(125, 10)
 
         def forward(self, x):
             h = self.conv3(self.conv2(self.conv1(x.reshape(-1, 1, 40)).relu()).relu()).relu()
             return self.linear(h.reshape(h.shape[0], -1))
 
-    class BiGRU(nn.Module):
+    class BiGRU(Module):
         def __init__(self) -> None:
-            self.gru = nn.GRU(1, 6, batch_first=True, bidirectional=True, dtype=f32)
-            self.linear = nn.Linear(2 * 6 * 40, 10, dtype=f32)
+            super().__init__()
+            self.gru = GRU(1, 6, batch_first=True, bidirectional=True)
+            self.linear = Linear(2 * 6 * 40, 10)
 
         def forward(self, x):
             out, _ = self.gru(x.reshape(x.shape[0], 40, 1))  # (B, 40, 12)
             return self.linear(out.reshape(out.shape[0], -1))
 
-    model = {"logistic": Logistic, "mlp": ResidualMLP, "cnn": CNN, "gru": BiGRU}[name]()
-    return _torch_like_init(model)
+    return {"logistic": Logistic, "mlp": ResidualMLP, "cnn": CNN, "gru": BiGRU}
+
+
+def build_ours(name: str) -> Any:
+    """The paper's model `name` from nn layers (float32)."""
+    import functools
+
+    import numpy as np
+
+    import nn
+
+    layers = (functools.partial(cls, dtype=np.float32) for cls in (nn.Linear, nn.Conv1d, nn.GRU))
+    return _torch_like_init(_architectures(nn.Module, *layers)[name]())
 
 
 def build_torch(name: str, torch: Any) -> Any:
     """The same model in PyTorch (torch's default initialisation)."""
     tnn = torch.nn
-
-    class ResidualMLP(tnn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.linear1, self.linear2, self.linear3 = tnn.Linear(40, 100), tnn.Linear(100, 100), tnn.Linear(100, 10)
-
-        def forward(self, x):
-            h = self.linear1(x).relu()
-            h = h + self.linear2(h).relu()
-            return self.linear3(h)
-
-    class CNN(tnn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.conv1 = tnn.Conv1d(1, 25, 5, stride=2, padding=1)
-            self.conv2 = tnn.Conv1d(25, 25, 3, stride=2, padding=1)
-            self.conv3 = tnn.Conv1d(25, 25, 3, stride=2, padding=1)
-            self.linear = tnn.Linear(125, 10)
-
-        def forward(self, x):
-            h = self.conv3(self.conv2(self.conv1(x.view(-1, 1, 40)).relu()).relu()).relu()
-            return self.linear(h.reshape(h.shape[0], -1))
-
-    class BiGRU(tnn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.gru = tnn.GRU(1, 6, batch_first=True, bidirectional=True)
-            self.linear = tnn.Linear(480, 10)
-
-        def forward(self, x):
-            out, _ = self.gru(x.view(x.shape[0], 40, 1))
-            return self.linear(out.reshape(out.shape[0], -1))
-
-    class Logistic(tnn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.linear = tnn.Linear(40, 10)
-
-        def forward(self, x):
-            return self.linear(x)
-
-    return {"logistic": Logistic, "mlp": ResidualMLP, "cnn": CNN, "gru": BiGRU}[name]()
+    return _architectures(tnn.Module, tnn.Linear, tnn.Conv1d, tnn.GRU)[name]()
 
 
 # --- training -----------------------------------------------------------------------------------

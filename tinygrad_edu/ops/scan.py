@@ -31,20 +31,26 @@ def _scan(x, dim, op: str, fn):
     return axis, fn(x, axis=axis)
 
 
-class CumSum(Function):
+class _Scan:
+    """A running sum or product along `dim`: `scan` forward; a 0-d x is its own scan and passes
+    the gradient on, otherwise `backward_along(grad, axis)`."""
+
+    def forward(self, x, dim=0):
+        self.saved, y = _scan(x, dim, self.name, type(self).scan)
+        return y
+
+    def backward(self, grad):
+        return grad if self.saved is None else self.backward_along(grad, self.saved)
+
+
+class CumSum(_Scan, Function):
     """y_k = sum_{j<=k} x_j along `dim`;   dL/dx_j = sum_{k>=j} dL/dy_k, the cumsum of the
     gradient run backwards (flip, cumsum, flip)."""
 
     saves_inputs = False
+    scan = staticmethod(np.cumsum)
 
-    def forward(self, x, dim=0):
-        self.saved, y = _scan(x, dim, "cumsum", np.cumsum)
-        return y
-
-    def backward(self, grad):
-        axis = self.saved
-        if axis is None:
-            return grad
+    def backward_along(self, grad, axis):
         return d.flip(d.cumsum(d.flip(grad, (axis,)), axis), (axis,))
 
 
@@ -106,20 +112,14 @@ class Prod(Function):
         return out.reshape(shape)
 
 
-class CumProd(Function):
+class CumProd(_Scan, Function):
     """y_k = prod_{j<=k} x_j along `dim`;   dL/dx_j = sum_{k>=j} dL/dy_k prod_{i<=k, i!=j} x_i
     (= revcumsum(g y)_j / x_j when no x is 0; the zero case is computed without division)."""
 
     saves_output = True
+    scan = staticmethod(np.cumprod)
 
-    def forward(self, x, dim=0):
-        self.saved, y = _scan(x, dim, "cumprod", np.cumprod)
-        return y
-
-    def backward(self, grad):
-        axis = self.saved
-        if axis is None:
-            return grad
+    def backward_along(self, grad, axis):
         (x,) = self.inputs()
         y = self.output()
         xm, ym, gm = (np.moveaxis(a, axis, -1) for a in (x, y, np.broadcast_to(grad, np.shape(x))))
