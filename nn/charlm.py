@@ -532,7 +532,7 @@ def load_or_train(words: list[str], vocab: CharVocab, make_optimizer: Callable[[
         model = build_model(len(vocab), **MODEL_CONFIGS[model_name])
         try:
             model.load(path)
-            _check_finite(model)
+            check_finite(model)
         except Exception as e:  # any unreadable file (truncated, not a zip, wrong keys/shapes, NaN)
             log(f"the cached model {path} is unreadable ({type(e).__name__}: {_one_line(e)}); training a new one")
         else:
@@ -566,7 +566,7 @@ def train_for_cache(words: list[str], vocab: CharVocab, make_optimizer: Callable
     return result.model, info
 
 
-def _check_finite(model: Module) -> None:
+def check_finite(model: Module) -> None:
     for name, p in model.named_parameters():
         if not np.all(np.isfinite(p.data)):
             raise ValueError(f"parameter {name} holds NaN or Inf")

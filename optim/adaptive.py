@@ -18,7 +18,7 @@ import numpy as np
 from tinygrad_edu import Value
 
 from ._flat import buckets, effective_grad
-from .optimizer import Optimizer, _eval_closure
+from .optimizer import Optimizer, eval_closure
 
 
 def _zeros_like(p: Value) -> np.ndarray:
@@ -69,7 +69,7 @@ class Adagrad(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One Adagrad update of every parameter that has a gradient."""
-        loss = _eval_closure(closure)
+        loss = eval_closure(closure)
         for group in self.param_groups:
             wd, eps = group["weight_decay"], group["eps"]
             for bucket, g in buckets(self, group, ("sum",), same=_step_count):
@@ -128,7 +128,7 @@ class RMSprop(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One RMSprop update of every parameter that has a gradient."""
-        loss = _eval_closure(closure)
+        loss = eval_closure(closure)
         for group in self.param_groups:
             lr, alpha, eps, wd, mu = (group[k] for k in ("lr", "alpha", "eps", "weight_decay", "momentum"))
             for bucket, g in buckets(self, group, self._buffers(group)):
@@ -220,7 +220,7 @@ class Adam(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One Adam update of every parameter that has a gradient."""
-        loss = _eval_closure(closure)
+        loss = eval_closure(closure)
         for group in self.param_groups:
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]

@@ -282,6 +282,6 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-def _eval_closure(closure: Callable[[], Any] | None) -> Any:
+def eval_closure(closure: Callable[[], Any] | None) -> Any:
     """torch's optional closure: re-evaluate the model and return the loss."""
     return None if closure is None else closure()

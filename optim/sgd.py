@@ -10,7 +10,7 @@ import numpy as np
 from tinygrad_edu import Value
 
 from ._flat import buckets, effective_grad
-from .optimizer import Optimizer, _eval_closure
+from .optimizer import Optimizer, eval_closure
 
 
 class SGD(Optimizer):
@@ -80,7 +80,7 @@ class SGD(Optimizer):
         The parameters of a group that share a dtype are updated together as one vector, in
         place, with the intermediates in work arrays (optim/_flat.py): no array is allocated
         after the first step."""
-        loss = _eval_closure(closure)
+        loss = eval_closure(closure)
         for group in self.param_groups:
             lr, mu, wd, d = group["lr"], group["momentum"], group["weight_decay"], group["dampening"]
             names = ("momentum_buffer",) if mu != 0 else ()

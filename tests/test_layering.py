@@ -81,6 +81,26 @@ def test_imports_by_name_are_caught(tmp_path):
     assert [(n, line) for n, line, _ in imports(src)] == [("importlib", 1), ("viz", 3), ("nn", 4), ("optim", 5)]
 
 
+def private_imports(path: Path) -> list[tuple[str, int]]:
+    """`from module import _name` of a private name from another module (dunders and `as _x`
+    aliases of public names are fine): the names one module keeps to itself."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return [(a.name, node.lineno) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_no_module_imports_another_modules_private_names(package):
+    for path in sorted((ROOT / package).rglob("*.py")):
+        assert not private_imports(path), f"{path.relative_to(ROOT)} imports {private_imports(path)}"
+
+
+def test_private_imports_are_caught(tmp_path):
+    src = tmp_path / "nosy.py"
+    src.write_text("from .conv import _pair, fold\nfrom numpy import sum as _sum\nfrom . import __version__\n")
+    assert private_imports(src) == [("_pair", 1)]
+
+
 def _run(code: str) -> str:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           check=True).stdout.strip()

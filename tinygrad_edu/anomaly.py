@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .mode import _Switch
+from .mode import ModeSwitch
 
 
 class AnomalyError(RuntimeError):
@@ -10,7 +10,7 @@ class AnomalyError(RuntimeError):
     The message names the op and the line of your code that created it."""
 
 
-class detect_anomaly(_Switch):
+class detect_anomaly(ModeSwitch):
     """Check every op's forward output and backward gradient for NaN/Inf::
 
         with detect_anomaly():

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .function import Function, _check_finite, op_name
+from .function import Function, check_finite, op_name
 from .inplace import CLOCK, InplaceModificationError, modified_since, release
 from .mode import MODE, enable_grad
 
@@ -176,7 +176,7 @@ def _checked_grads(ctx: Function, in_grads: tuple, create_graph: bool, check: bo
             if create_graph and not isinstance(pg, Value):
                 pg = Value._constant(pg, p)
             if check:
-                _check_finite(pg._data if create_graph else pg,
+                check_finite(pg._data if create_graph else pg,
                               f"backward produced NaN/Inf in the gradient of input {i}", ctx)
         out.append(pg)
     return tuple(out)

@@ -155,7 +155,7 @@ class Function(metaclass=_Slotted):
         except (ValueError, IndexError) as e:
             raise _op_error(cls.name, inputs, e) from None
         if not isinstance(data, (np.ndarray, np.generic)):  # a user op returned a float or a list
-            data = _coerce(data, copy=False)
+            data = coerce_data(data, copy=False)
         ctx.out = data
         ctx.stamp = CLOCK[0]
         out = object.__new__(Value)  # Value._make inlined: one fewer call per op
@@ -172,7 +172,7 @@ class Function(metaclass=_Slotted):
         if mode["anomaly"]:
             ctx.created_at = _user_line()
             ctx.user_op = mode["user_op"]
-            _check_finite(data, "produced NaN/Inf in its forward output", ctx)
+            check_finite(data, "produced NaN/Inf in its forward output", ctx)
         return out
 
 
@@ -232,7 +232,7 @@ def op_name(ctx: Function) -> str:
     return f"{user}: {ctx.name}" if user and user != ctx.name else ctx.name
 
 
-def _check_finite(data: Any, message: str, ctx: Function) -> None:
+def check_finite(data: Any, message: str, ctx: Function) -> None:
     if not np.all(np.isfinite(data)):
         from .anomaly import AnomalyError
 
@@ -241,4 +241,4 @@ def _check_finite(data: Any, message: str, ctx: Function) -> None:
 
 
 from .dispatch import unbroadcast  # noqa: E402, F401  (public here since v1; lives with the other dual functions)
-from .value import Value, _coerce  # noqa: E402  (Value needs Function; imported last to break the cycle)
+from .value import Value, coerce_data  # noqa: E402  (Value needs Function; imported last to break the cycle)

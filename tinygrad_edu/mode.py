@@ -27,7 +27,7 @@ def is_grad_enabled() -> bool:
     return MODE.grad_enabled
 
 
-class _Switch(contextlib.ContextDecorator):
+class ModeSwitch(contextlib.ContextDecorator):
     """Set one flag of MODE for the duration of a `with` block or a decorated call.
 
     The saved values live on a per-thread stack: one instance used as a decorator may be entered
@@ -46,7 +46,7 @@ class _Switch(contextlib.ContextDecorator):
             stack = self._local.stack = []
         return stack
 
-    def __enter__(self) -> _Switch:
+    def __enter__(self) -> ModeSwitch:
         self._stack().append(getattr(MODE, self._flag))
         setattr(MODE, self._flag, self._value)
         return self
@@ -55,7 +55,7 @@ class _Switch(contextlib.ContextDecorator):
         setattr(MODE, self._flag, self._stack().pop())
 
 
-class no_grad(_Switch):
+class no_grad(ModeSwitch):
     """Ops inside record no graph: results have no parents and `requires_grad=False`.
 
     Use it for evaluation and for parameter updates (`p.data -= lr * p.grad` needs no graph)::
@@ -70,7 +70,7 @@ class no_grad(_Switch):
     _flag, _value = "grad_enabled", False
 
 
-class enable_grad(_Switch):
+class enable_grad(ModeSwitch):
     """Turn graph recording back on inside a `no_grad()` block."""
 
     _flag, _value = "grad_enabled", True

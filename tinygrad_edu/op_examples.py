@@ -151,7 +151,7 @@ COMPOSITES: dict[str, Maker] = {
 }
 
 
-def _as_examples(items: list) -> list[Example]:
+def as_examples(items: list) -> list[Example]:
     out = []
     for item in items:
         if isinstance(item, Example):
@@ -196,10 +196,10 @@ def examples_for(cls: type[Function], rng: np.random.Generator) -> tuple[list[Ex
     own = cls.__dict__.get("examples")
     if own is not None:
         maker = own.__func__ if isinstance(own, (staticmethod, classmethod)) else own
-        return _as_examples(maker(cls, rng) if isinstance(own, classmethod) else maker(rng)), "op"
+        return as_examples(maker(cls, rng) if isinstance(own, classmethod) else maker(rng)), "op"
     table = _table()
     if cls.name in table:
-        return _as_examples(table[cls.name](rng)), "table"
+        return as_examples(table[cls.name](rng)), "table"
     return generic_examples(cls, rng), "generic"
 
 

@@ -21,7 +21,7 @@ _FLOAT_KINDS = "f"
 _LAST_NUMBER: list = [None, None, None]  # (Python number, numpy type, its numpy scalar): see _constant
 
 
-def _coerce(data: Any, dtype: Any = None, copy: bool = True) -> Any:
+def coerce_data(data: Any, dtype: Any = None, copy: bool = True) -> Any:
     """numpy data for a Value: Python numbers and integer/bool arrays become float64, floating
     arrays keep their dtype (unless `dtype` says otherwise); strings, objects, complex refuse."""
     if isinstance(data, Value):
@@ -105,7 +105,7 @@ class Value(TensorMethods):
     __array_ufunc__ = None  # `ndarray * Value` defers to Value.__rmul__ instead of looping
 
     def __init__(self, data: Any, requires_grad: bool = True, label: str = "", dtype: Any = None):
-        self._data = _coerce(data, dtype)
+        self._data = coerce_data(data, dtype)
         self._grad = None  # allocated lazily: most intermediate nodes never need a buffer
         self._ctx = None
         self.requires_grad = bool(requires_grad)
@@ -140,7 +140,7 @@ class Value(TensorMethods):
                 data = kind(x)
                 last[:] = x, kind, data
         else:
-            data = _coerce(x, copy=False)
+            data = coerce_data(x, copy=False)
         v = object.__new__(cls)  # _make inlined: one per `x * 2.0`, so it is on the hot path
         v._data = data
         v._grad = None
@@ -164,7 +164,7 @@ class Value(TensorMethods):
         if type(new) is np.ndarray and new.dtype.kind in _FLOAT_KINDS:
             self._data = new  # the common `p.data = p.data - lr * p.grad`: no copy
         else:
-            self._data = _coerce(new, copy=False)
+            self._data = coerce_data(new, copy=False)
         inplace.touch(self)
 
     @property
@@ -510,7 +510,7 @@ def _raw(x: Any) -> Any:
 def _reciprocal(x: Any, like: Value) -> Any:
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return like._data.dtype.type(1.0) / like._data.dtype.type(x)
-    return 1.0 / _coerce(x, copy=False)
+    return 1.0 / coerce_data(x, copy=False)
 
 
 from . import ops  # noqa: E402  (ops build Values; imported after the class exists)

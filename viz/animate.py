@@ -34,7 +34,7 @@ import numpy as np
 
 from tinygrad_edu import Value, backward_steps, topological_order
 
-from .graph import OP_SYMBOLS, _esc, _q, check_dot, fmt, summarize, value_names
+from .graph import OP_SYMBOLS, check_dot, dot_escape, dot_quote, fmt, summarize, value_names
 
 __all__ = ["animate_backward", "backward_page", "replay"]
 
@@ -171,25 +171,25 @@ def _dot_source(nodes: list[Value], names: dict[Value, str], texts: dict[Value, 
     out = ["digraph backprop {", f"\trankdir={rankdir} nodesep=0.25 ranksep=0.35 bgcolor=transparent",
            "\tnode [fontname=Helvetica fontsize=11]", '\tedge [color="#777777" arrowsize=0.7]']
     for v in nodes:
-        rows = [f"<TR><TD><B>{_esc(names[v])}</B></TD></TR>"]
+        rows = [f"<TR><TD><B>{dot_escape(names[v])}</B></TD></TR>"]
         data = [f"data {fmt(v.data)}"] if v.ndim == 0 else _tensor_rows(v.data)
-        rows += [f'<TR><TD><FONT FACE="{_MONO}">{_esc(t)}</FONT></TD></TR>' for t in data]
+        rows += [f'<TR><TD><FONT FACE="{_MONO}">{dot_escape(t)}</FONT></TD></TR>' for t in data]
         if v.requires_grad:
-            rows += [f'<TR><TD><FONT FACE="{_MONO}">{_esc(t)}</FONT></TD></TR>' for t in texts[v]]
+            rows += [f'<TR><TD><FONT FACE="{_MONO}">{dot_escape(t)}</FONT></TD></TR>' for t in texts[v]]
         else:
             rows.append('<TR><TD><FONT COLOR="#777777">constant</FONT></TD></TR>')
         label = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
         style = "rounded,filled" + (",dashed" if not v.requires_grad else "")
-        out.append(f"\t{ids[v]} [label={label} shape=box style={_q(style)} fillcolor={_q(fills[v])} "
-                   f'color="#333333" id={_q(ids[v])}]')
+        out.append(f"\t{ids[v]} [label={label} shape=box style={dot_quote(style)} fillcolor={dot_quote(fills[v])} "
+                   f'color="#333333" id={dot_quote(ids[v])}]')
         if v.is_leaf:
             continue
         oid = ids[v] + "_op"
-        out.append(f"\t{oid} [label={_q(OP_SYMBOLS.get(v.op, v.op))} shape=circle width=0.35 margin=0.02 "
-                   f'style=filled fillcolor="#fff2cc" color="#b8860b" id={_q(oid)}]')
-        out.append(f"\t{oid} -> {ids[v]} [id={_q(ids[v] + '_out')}]")
+        out.append(f"\t{oid} [label={dot_quote(OP_SYMBOLS.get(v.op, v.op))} shape=circle width=0.35 margin=0.02 "
+                   f'style=filled fillcolor="#fff2cc" color="#b8860b" id={dot_quote(oid)}]')
+        out.append(f"\t{oid} -> {ids[v]} [id={dot_quote(ids[v] + '_out')}]")
         for j, p in enumerate(dict.fromkeys(v.parents)):
-            out.append(f"\t{ids[p]} -> {oid} [id={_q(f'{ids[v]}_in{j}')}]")
+            out.append(f"\t{ids[p]} -> {oid} [id={dot_quote(f'{ids[v]}_in{j}')}]")
     out.append("}")
     return "\n".join(out), ids
 

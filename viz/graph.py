@@ -105,15 +105,15 @@ _MONO = "Courier"  # matrix rows line up in a fixed-width font
 
 
 def _mono_rows(lines: list[str]) -> list[str]:
-    return [f'<TR><TD><FONT FACE="{_MONO}">{_esc(line)}</FONT></TD></TR>' for line in lines]
+    return [f'<TR><TD><FONT FACE="{_MONO}">{dot_escape(line)}</FONT></TD></TR>' for line in lines]
 
 
-def _esc(text: str) -> str:
+def dot_escape(text: str) -> str:
     """Escape text for a Graphviz HTML-like label."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _q(text: str) -> str:
+def dot_quote(text: str) -> str:
     """Quote a plain Graphviz attribute value."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -125,19 +125,19 @@ def value_label(v: Value, name: str, show_grad: bool = True, grad_text: str | No
     `grad_text` overrides the grad row (the animation uses it to show '?' before a gradient is known).
     Tensors with at most `tensor_values` entries show them (and their gradient's) as aligned rows.
     """
-    rows = [f'<TR><TD><B>{_esc(name)}</B></TD></TR>', "<HR/>"]
+    rows = [f'<TR><TD><B>{dot_escape(name)}</B></TD></TR>', "<HR/>"]
     entries = v.ndim > 0 and 0 < v.size <= tensor_values
     if v.size == 1 and v.ndim == 0:
-        rows.append(f"<TR><TD>data {_esc(fmt(v.data))}</TD></TR>")
+        rows.append(f"<TR><TD>data {dot_escape(fmt(v.data))}</TD></TR>")
     elif entries:
-        rows.append(f"<TR><TD>data, shape {_esc(str(tuple(v.shape)))}</TD></TR>")
+        rows.append(f"<TR><TD>data, shape {dot_escape(str(tuple(v.shape)))}</TD></TR>")
         rows += _mono_rows(matrix_lines(v.data))
     else:
-        rows += [f"<TR><TD>{_esc(line)}</TD></TR>" for line in summarize(v.data)]
+        rows += [f"<TR><TD>{dot_escape(line)}</TD></TR>" for line in summarize(v.data)]
     if show_grad:
         rows.append("<HR/>")  # a rule between data and grad: "min/mean/max" below it are the grad's
         if grad_text is not None:
-            rows += [f"<TR><TD>{_esc(line)}</TD></TR>" for line in grad_text.split("\n")]
+            rows += [f"<TR><TD>{dot_escape(line)}</TD></TR>" for line in grad_text.split("\n")]
         elif not v.requires_grad:
             rows.append('<TR><TD><FONT COLOR="#777777">constant (no grad)</FONT></TD></TR>')
         elif entries and np.asarray(v.grad).shape == tuple(v.shape):
@@ -145,7 +145,7 @@ def value_label(v: Value, name: str, show_grad: bool = True, grad_text: str | No
             rows += _mono_rows(matrix_lines(v.grad))
         else:
             for line in grad_lines(v):
-                rows.append(f"<TR><TD>{_esc(line)}</TD></TR>")
+                rows.append(f"<TR><TD>{dot_escape(line)}</TD></TR>")
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
 
 
@@ -296,13 +296,13 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True, color_b
         if v is root:
             style += " penwidth=2"
         label = value_label(v, names[v], show_grad, tensor_values=int(tensor_values))
-        body.append(f"\t{vid} [label={label} {style} fillcolor={_q(fill)} tooltip={_q(names[v])}]\n")
+        body.append(f"\t{vid} [label={label} {style} fillcolor={dot_quote(fill)} tooltip={dot_quote(names[v])}]\n")
         if v.is_leaf:
             continue
         oid = vid + "_op"
         sym = OP_SYMBOLS.get(v.op, v.op)
-        body.append(f"\t{oid} [label={_q(sym)} shape=circle fixedsize=false width=0.35 margin=0.02 "
-                    f"style=filled fillcolor=\"#fff2cc\" color=\"#b8860b\" tooltip={_q('op: ' + v.op)}]\n")
+        body.append(f"\t{oid} [label={dot_quote(sym)} shape=circle fixedsize=false width=0.35 margin=0.02 "
+                    f"style=filled fillcolor=\"#fff2cc\" color=\"#b8860b\" tooltip={dot_quote('op: ' + v.op)}]\n")
         body.append(f"\t{oid} -> {vid}\n")
         for p in v.parents:
             pid = ids.get(p)
@@ -311,7 +311,7 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True, color_b
             else:
                 body.append(f"\t{pid} -> {oid}\n")
     if more:
-        body.append(f"\tmore [label={_q(f'... {more:,} more nodes (max_nodes={max_nodes})')} shape=note "
+        body.append(f"\tmore [label={dot_quote(f'... {more:,} more nodes (max_nodes={max_nodes})')} shape=note "
                     'style=filled fillcolor="#ffe0e0" color="#cc0000" fontcolor="#cc0000"]\n')
         for oid in dict.fromkeys(cut_into):
             body.append(f"\tmore -> {oid} [style=dashed color=\"#cc0000\"]\n")

@@ -25,7 +25,7 @@ from .drawing import Drawing
 __all__ = ["draw_model", "layer_records"]
 
 
-def _esc(text: str) -> str:
+def dot_escape(text: str) -> str:
     """Escape text for a Graphviz HTML-like label."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
@@ -97,13 +97,13 @@ def layer_records(model: Module, input_shape: tuple[int, ...] | int) -> list[dic
 
 def _box(rec: dict[str, Any]) -> str:
     """The HTML-like label of one layer's box."""
-    rows = [f'<TR><TD><B>{_esc(rec["name"])}: {_esc(rec["type"])}</B></TD></TR>']
+    rows = [f'<TR><TD><B>{dot_escape(rec["name"])}: {dot_escape(rec["type"])}</B></TD></TR>']
     if rec["detail"]:
-        rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="#555555">{_esc(rec["detail"])}</FONT></TD></TR>')
+        rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="#555555">{dot_escape(rec["detail"])}</FONT></TD></TR>')
     rows.append("<HR/>")
     if rec["calls"]:
         times = f"  (called {rec['calls']}×)" if rec["calls"] > 1 else ""
-        rows.append(f"<TR><TD>output {_esc(rec['shape'])}{times}</TD></TR>")
+        rows.append(f"<TR><TD>output {dot_escape(rec['shape'])}{times}</TD></TR>")
     else:
         rows.append('<TR><TD><FONT COLOR="#777777">not called by forward</FONT></TD></TR>')
     n = rec["trainable"] + rec["frozen"]

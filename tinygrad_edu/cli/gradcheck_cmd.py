@@ -34,7 +34,7 @@ def check_all(seed: int = 0, packages: tuple[str, ...] | None = None, modules: I
     "nn")); None: every registered op, wherever it was defined.
     """
     from ..function import Function
-    from ..op_examples import COMPOSITES, _as_examples, check_example, check_op
+    from ..op_examples import COMPOSITES, as_examples, check_example, check_op
 
     _load_ops(modules)
     rng = np.random.default_rng(seed)
@@ -43,7 +43,7 @@ def check_all(seed: int = 0, packages: tuple[str, ...] | None = None, modules: I
         if packages is None or cls.__module__.split(".")[0] in packages:
             rows += check_op(cls, rng)
     for maker in COMPOSITES.values():
-        rows += [check_example(ex) for ex in _as_examples(maker(rng))]
+        rows += [check_example(ex) for ex in as_examples(maker(rng))]
     return rows
 
 
