@@ -105,12 +105,12 @@ class ReLU(Activation):
 
 
 class _WithAlpha(Activation):
-    """An activation with one parameter, alpha: forward is the Value method of the same name."""
+    """An activation with one parameter, alpha: forward is `op(x, alpha)`, a Value method."""
 
-    method = ""
+    op: Any = None
 
     def forward(self, x: Value) -> Value:
-        return getattr(_value(x), self.method)(self.alpha)
+        return self.op(_value(x), self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
@@ -123,7 +123,7 @@ class LeakyReLU(_WithAlpha):
     gradient.
     """
 
-    method = "leaky_relu"
+    op = staticmethod(Value.leaky_relu)
 
     def __init__(self, alpha: float = 0.01) -> None:
         self.alpha = float(alpha)
@@ -144,7 +144,7 @@ class ELU(_WithAlpha):
     towards -alpha for x << 0 (f' = alpha e^x -> 0).
     """
 
-    method = "elu"
+    op = staticmethod(Value.elu)
 
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = float(alpha)
@@ -421,7 +421,7 @@ class CELU(_WithAlpha):
     saturates for x > 0, saturates towards -alpha for x << 0.
     """
 
-    method = "celu"
+    op = staticmethod(Value.celu)
 
     def __init__(self, alpha: float = 1.0) -> None:
         if alpha == 0:

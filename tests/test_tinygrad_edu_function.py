@@ -20,6 +20,14 @@ def test_a_scalar_op_costs_a_value_and_a_function_of_80_bytes_each():
         x.no_such_field = 1  # Values stay strict: a typo is an error, not a new attribute
 
 
+def test_every_engine_op_is_slotted_mixins_included():
+    # a helper base without __slots__ (e.g. a mixin shared by two ops) would bring the dict back
+    engine_ops = [cls for cls in Function.registry.values() if cls.__module__.startswith("tinygrad_edu.")]
+    assert len(engine_ops) > 40
+    with_dict = [cls.__name__ for cls in engine_ops if cls.__dictoffset__ != 0]
+    assert not with_dict, with_dict
+
+
 class Cube(Function):
     """y = x**3;  dy/dx = 3 x**2 (keeps x in an attribute of its own choosing)."""
 

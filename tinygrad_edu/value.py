@@ -79,17 +79,6 @@ def _rare_field(key: str, doc: str) -> property:
     return property(get, set, doc=doc)
 
 
-def _unary_method(op: str) -> Any:
-    """Value.<name>(): apply the primitive `op` of ops to self (one line per method below)."""
-
-    def method(self: Value) -> Value:
-        return getattr(ops, op).apply(self)
-
-    method.__name__ = method.__qualname__ = op.lower()
-    method.__doc__ = f"ops.{op} applied to this value (its docstring gives the math)."
-    return method
-
-
 class Value(TensorMethods):
     """A node of the computation graph: data, its gradient, and the op that made it.
 
@@ -367,19 +356,33 @@ class Value(TensorMethods):
     __hash__ = object.__hash__
 
     # --- elementwise ---------------------------------------------------------------------------
-    exp = _unary_method("Exp")
-    log = _unary_method("Log")
+    def exp(self) -> Value:
+        return ops.Exp.apply(self)
+
+    def log(self) -> Value:
+        return ops.Log.apply(self)
 
     @composite("sqrt")
     def sqrt(self) -> Value:  # sqrt(x) = x ** 0.5
         return self**0.5
 
-    abs = _unary_method("Abs")
-    sin = _unary_method("Sin")
-    cos = _unary_method("Cos")
-    tanh = _unary_method("Tanh")
-    sigmoid = _unary_method("Sigmoid")
-    relu = _unary_method("ReLU")
+    def abs(self) -> Value:
+        return ops.Abs.apply(self)
+
+    def sin(self) -> Value:
+        return ops.Sin.apply(self)
+
+    def cos(self) -> Value:
+        return ops.Cos.apply(self)
+
+    def tanh(self) -> Value:
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self) -> Value:
+        return ops.Sigmoid.apply(self)
+
+    def relu(self) -> Value:
+        return ops.ReLU.apply(self)
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         return ops.LeakyReLU.apply(self, alpha=alpha)
@@ -387,8 +390,11 @@ class Value(TensorMethods):
     def elu(self, alpha: float = 1.0) -> Value:
         return ops.ELU.apply(self, alpha=alpha)
 
-    softplus = _unary_method("Softplus")
-    gelu = _unary_method("GELU")
+    def softplus(self) -> Value:
+        return ops.Softplus.apply(self)
+
+    def gelu(self) -> Value:
+        return ops.GELU.apply(self)
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Value:
         return ops.Clip.apply(self, lo=lo, hi=hi)

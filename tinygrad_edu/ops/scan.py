@@ -23,21 +23,18 @@ def scan_axis(ndim: int, dim, op: str) -> int:
     return axes[0] if axes else 0
 
 
-def _scan(x, dim, op: str, fn):
-    """(axis, fn(x) along it); a 0-d x is its own scan, with axis None (backward passes grad on)."""
-    if np.ndim(x) == 0:
-        return None, np.copy(x)[()]
-    axis = scan_axis(np.ndim(x), dim, op)
-    return axis, fn(x, axis=axis)
-
-
 class _Scan:
     """A running sum or product along `dim`: `scan` forward; a 0-d x is its own scan and passes
-    the gradient on, otherwise `backward_along(grad, axis)`."""
+    the gradient on (saved axis None), otherwise `backward_along(grad, axis)`."""
+
+    __slots__ = ()  # a mixin of the ops' slotted classes: no instance dict per op
 
     def forward(self, x, dim=0):
-        self.saved, y = _scan(x, dim, self.name, type(self).scan)
-        return y
+        if np.ndim(x) == 0:
+            self.saved = None
+            return np.copy(x)[()]
+        self.saved = axis = scan_axis(np.ndim(x), dim, self.name)
+        return type(self).scan(x, axis=axis)
 
     def backward(self, grad):
         return grad if self.saved is None else self.backward_along(grad, self.saved)
