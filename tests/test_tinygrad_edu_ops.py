@@ -278,3 +278,40 @@ def test_add_with_a_constant_or_frozen_operand_still_gives_the_variable_its_grad
     (y + frozen).sum().backward()
     np.testing.assert_array_equal(y.grad, np.full((2, 1), 3.0))
     assert not frozen.requires_grad
+
+
+def test_pointwise_table_entry_is_a_registered_op_whose_backward_differentiates_again():
+    """One `pointwise` line makes a full primitive: registered, its rule from the doc, first and
+    second derivatives against autograd, from x or from the saved output y."""
+    from tinygrad_edu import grad
+    from tinygrad_edu.function import Function
+    from tinygrad_edu.ops.unary import pointwise
+
+    cube = pointwise("CubeOfX", lambda x: x**3, lambda x: 3 * x * x, "y = x^3;   dy/dx = 3 x^2.")
+    expo = pointwise("ExpOfY", np.exp, lambda y: y, "y = e^x;   dy/dx = y.", of="y")
+    try:
+        assert Function.registry["cubeofx"] is cube and cube.rule() == "y = x^3; dy/dx = 3 x^2."
+        assert expo.saves_output and not expo.saves_inputs and not cube.saves_output
+        for op, ref in ((cube, lambda a: a**3), (expo, anp.exp)):
+            compare(op.apply, ref, rand(1, (3, 4)))
+            x = Value(rand(2, (5,)), requires_grad=True)
+            (g,) = grad(op.apply(x).sum(), [x], create_graph=True)
+            g.sum().backward()
+            np.testing.assert_allclose(x.grad, autograd.elementwise_grad(autograd.elementwise_grad(ref))(x.data))
+    finally:
+        del Function.registry["cubeofx"], Function.registry["expofy"]
+    with pytest.raises(ValueError, match="pointwise Bad: of must be"):
+        pointwise("Bad", np.sin, np.cos, "", of="z")
+
+
+def test_pointwise_with_a_domain_gives_nan_outside_it_without_a_warning():
+    import warnings
+
+    x = Value(np.array([0.5, 2.0, 1.0]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x.asin()
+        y.sum().backward()
+    assert np.isnan(y.data[1]) and y.data[2] == np.pi / 2
+    assert np.isnan(x.grad[1]) and np.isinf(x.grad[2])
+    np.testing.assert_allclose(x.grad[0], 1 / np.sqrt(0.75))

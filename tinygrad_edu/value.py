@@ -79,6 +79,30 @@ def _rare_field(key: str, doc: str) -> property:
     return property(get, set, doc=doc)
 
 
+class _Applies(dict):
+    """Op class name -> its apply, looked up on first use (ops import this module: at import
+    time they do not exist yet)."""
+
+    def __missing__(self, op: str) -> Any:
+        apply = self[op] = getattr(ops, op).apply
+        return apply
+
+
+_APPLY = _Applies()
+
+
+def _unary(op: str) -> Any:
+    """The method x.<op>() = ops.<op>.apply(x). One dict lookup, no getattr: this is the hot path."""
+
+    def method(self: Value) -> Value:
+        return _APPLY[op](self)
+
+    name = op.lower()
+    method.__name__, method.__qualname__ = name, f"Value.{name}"
+    method.__doc__ = f"The primitive ops.{op} on this Value (ops.{op}.rule() gives its formula and derivative)."
+    return method
+
+
 class Value(TensorMethods):
     """A node of the computation graph: data, its gradient, and the op that made it.
 
@@ -356,45 +380,20 @@ class Value(TensorMethods):
     __hash__ = object.__hash__
 
     # --- elementwise ---------------------------------------------------------------------------
-    def exp(self) -> Value:
-        return ops.Exp.apply(self)
-
-    def log(self) -> Value:
-        return ops.Log.apply(self)
+    # x.tanh() records the primitive ops.Tanh on x (its forward and derivative: ops/unary.py)
+    exp, log, abs, sin, cos = _unary("Exp"), _unary("Log"), _unary("Abs"), _unary("Sin"), _unary("Cos")
+    tanh, sigmoid, relu = _unary("Tanh"), _unary("Sigmoid"), _unary("ReLU")
+    softplus, gelu = _unary("Softplus"), _unary("GELU")
 
     @composite("sqrt")
     def sqrt(self) -> Value:  # sqrt(x) = x ** 0.5
         return self**0.5
-
-    def abs(self) -> Value:
-        return ops.Abs.apply(self)
-
-    def sin(self) -> Value:
-        return ops.Sin.apply(self)
-
-    def cos(self) -> Value:
-        return ops.Cos.apply(self)
-
-    def tanh(self) -> Value:
-        return ops.Tanh.apply(self)
-
-    def sigmoid(self) -> Value:
-        return ops.Sigmoid.apply(self)
-
-    def relu(self) -> Value:
-        return ops.ReLU.apply(self)
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         return ops.LeakyReLU.apply(self, alpha=alpha)
 
     def elu(self, alpha: float = 1.0) -> Value:
         return ops.ELU.apply(self, alpha=alpha)
-
-    def softplus(self) -> Value:
-        return ops.Softplus.apply(self)
-
-    def gelu(self) -> Value:
-        return ops.GELU.apply(self)
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Value:
         return ops.Clip.apply(self, lo=lo, hi=hi)

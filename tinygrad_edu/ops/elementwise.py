@@ -13,140 +13,28 @@ import numpy as np
 
 from .. import dispatch as d
 from ..function import Function
+from .unary import pointwise
 
-
-class Tan(Function):
-    """y = tan x;   dy/dx = 1 + tan^2 x = 1 + y^2."""
-
-    saves_inputs, saves_output = False, True
-
-    def forward(self, x):
-        return np.tan(x)
-
-    def backward(self, grad):
-        y = self.output()
-        return grad * (1 + y * y)
-
-
-class Asin(Function):
-    """y = asin x (x in [-1, 1]);   dy/dx = 1 / sqrt(1 - x^2)."""
-
-    def forward(self, x):
-        with np.errstate(invalid="ignore"):
-            return np.arcsin(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return grad * (1 - x * x) ** -0.5
-
-
-class Acos(Function):
-    """y = acos x (x in [-1, 1]);   dy/dx = -1 / sqrt(1 - x^2)."""
-
-    def forward(self, x):
-        with np.errstate(invalid="ignore"):
-            return np.arccos(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return -grad * (1 - x * x) ** -0.5
-
-
-class Atan(Function):
-    """y = atan x;   dy/dx = 1 / (1 + x^2)."""
-
-    def forward(self, x):
-        return np.arctan(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        return grad / (1 + x * x)
-
-
-class Sinh(Function):
-    """y = sinh x = (e^x - e^-x) / 2;   dy/dx = cosh x."""
-
-    def forward(self, x):
-        return np.sinh(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        return grad * d.cosh(x)
-
-
-class Cosh(Function):
-    """y = cosh x = (e^x + e^-x) / 2;   dy/dx = sinh x."""
-
-    def forward(self, x):
-        return np.cosh(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        return grad * d.sinh(x)
-
-
-class Asinh(Function):
-    """y = asinh x = ln(x + sqrt(x^2 + 1));   dy/dx = 1 / sqrt(x^2 + 1)."""
-
-    def forward(self, x):
-        return np.arcsinh(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        return grad * (x * x + 1) ** -0.5
-
-
-class Acosh(Function):
-    """y = acosh x = ln(x + sqrt(x^2 - 1)) (x >= 1);   dy/dx = 1 / sqrt(x^2 - 1)."""
-
-    def forward(self, x):
-        with np.errstate(invalid="ignore"):
-            return np.arccosh(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return grad * (x * x - 1) ** -0.5
-
-
-class Atanh(Function):
-    """y = atanh x = ln((1 + x) / (1 - x)) / 2 (|x| < 1);   dy/dx = 1 / (1 - x^2)."""
-
-    def forward(self, x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.arctanh(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        with np.errstate(divide="ignore"):
-            return grad / (1 - x * x)
-
-
-class Log1p(Function):
-    """y = ln(1 + x), accurate for tiny x;   dy/dx = 1 / (1 + x)."""
-
-    def forward(self, x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log1p(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        with np.errstate(divide="ignore"):
-            return grad / (1 + x)
-
-
-class Expm1(Function):
-    """y = e^x - 1, accurate for tiny x;   dy/dx = e^x = y + 1."""
-
-    saves_inputs, saves_output = False, True
-
-    def forward(self, x):
-        return np.expm1(x)
-
-    def backward(self, grad):
-        return grad * (self.output() + 1)
+# The pointwise ones (tinygrad_edu/ops/unary.py): forward and derivative side by side. Those with
+# a domain give nan (or inf at its edge) outside it without a warning, as torch does.
+Atan = pointwise("Atan", np.arctan, lambda x: 1 / (1 + x * x), "y = atan x;   dy/dx = 1 / (1 + x^2).")
+Sinh = pointwise("Sinh", np.sinh, lambda x: d.cosh(x), "y = sinh x = (e^x - e^-x) / 2;   dy/dx = cosh x.")
+Cosh = pointwise("Cosh", np.cosh, lambda x: d.sinh(x), "y = cosh x = (e^x + e^-x) / 2;   dy/dx = sinh x.")
+Asinh = pointwise("Asinh", np.arcsinh, lambda x: (x * x + 1) ** -0.5,
+                  "y = asinh x = ln(x + sqrt(x^2 + 1));   dy/dx = 1 / sqrt(x^2 + 1).")
+Asin = pointwise("Asin", np.arcsin, lambda x: (1 - x * x) ** -0.5,
+                 "y = asin x (x in [-1, 1]);   dy/dx = 1 / sqrt(1 - x^2).", domain=True)
+Acos = pointwise("Acos", np.arccos, lambda x: -((1 - x * x) ** -0.5),
+                 "y = acos x (x in [-1, 1]);   dy/dx = -1 / sqrt(1 - x^2).", domain=True)
+Acosh = pointwise("Acosh", np.arccosh, lambda x: (x * x - 1) ** -0.5,
+                  "y = acosh x = ln(x + sqrt(x^2 - 1)) (x >= 1);   dy/dx = 1 / sqrt(x^2 - 1).", domain=True)
+Atanh = pointwise("Atanh", np.arctanh, lambda x: 1 / (1 - x * x),
+                  "y = atanh x = ln((1 + x) / (1 - x)) / 2 (|x| < 1);   dy/dx = 1 / (1 - x^2).", domain=True)
+Log1p = pointwise("Log1p", np.log1p, lambda x: 1 / (1 + x),
+                  "y = ln(1 + x), accurate for tiny x;   dy/dx = 1 / (1 + x).", domain=True)
+Tan = pointwise("Tan", np.tan, lambda y: 1 + y * y, "y = tan x;   dy/dx = 1 + tan^2 x = 1 + y^2.", of="y")
+Expm1 = pointwise("Expm1", np.expm1, lambda y: y + 1, "y = e^x - 1, accurate for tiny x;   dy/dx = e^x = y + 1.",
+                  of="y")
 
 
 class _Flat:

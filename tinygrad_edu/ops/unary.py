@@ -7,13 +7,61 @@ Values under create_graph, where the derivative itself gets differentiated.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from .. import dispatch as d
 from .. import numerics
 from ..function import Function
+
+
+def pointwise(op: str, f: Callable[[Any], Any], df: Callable[[Any], Any], doc: str, of: str = "x",
+              domain: bool = False) -> type[Function]:
+    """The primitive y = f(x), elementwise, with dy/dx = df(x) (or df(y) with of="y", when the
+    derivative is simplest in the output: tan' = 1 + y^2): the op class `op`, registered.
+
+    For the functions whose derivative is a short formula (the tables below and in
+    elementwise.py). Like every backward here, df is written with operators and `dispatch`
+    functions, so that it is differentiable again under create_graph. `domain=True`: outside
+    f's domain (asin of 2) the result is nan, at its edge inf, silently, as in torch."""
+    if of not in ("x", "y"):
+        raise ValueError(f"pointwise {op}: of must be 'x' or 'y', got {of!r}")
+
+    def forward(self, x):
+        return f(x)
+
+    def backward(self, grad):
+        (x,) = self.inputs()
+        return grad * df(x)
+
+    def backward_from_y(self, grad):
+        return grad * df(self.output())
+
+    def quiet(fn):
+        @functools.wraps(fn)
+        def run(self, a):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return fn(self, a)
+        return run
+
+    back = backward if of == "x" else backward_from_y
+    ns = {"__doc__": doc, "__module__": __name__, "__qualname__": op, "name": op.lower(),
+          "saves_inputs": of == "x", "saves_output": of == "y",
+          "forward": quiet(forward) if domain else forward, "backward": quiet(back) if domain else back}
+    return type(Function)(op, (Function,), ns)
+
+
+# The pointwise primitives: forward and derivative side by side, one line each.
+Sin = pointwise("Sin", np.sin, lambda x: d.cos(x), "y = sin x;   dy/dx = cos x.")
+Cos = pointwise("Cos", np.cos, lambda x: -d.sin(x), "y = cos x;   dy/dx = -sin x.")
+Softplus = pointwise("Softplus", lambda x: np.logaddexp(0, x), lambda x: d.sigmoid(x),
+                     "y = ln(1 + e^x) (a smooth ReLU);   dy/dx = sigmoid(x).")
+Erf = pointwise("Erf", numerics.erf, lambda x: (2 / math.sqrt(math.pi)) * d.exp(-(x * x)),
+                "y = erf x = 2/sqrt(pi) * integral_0^x e^(-t^2) dt;   dy/dx = 2/sqrt(pi) e^(-x^2).")
 
 
 class Exp(Function):
@@ -48,28 +96,6 @@ class Abs(Function):
     def backward(self, grad):
         (x,) = self.inputs()
         return grad * np.sign(d.data(x))
-
-
-class Sin(Function):
-    """y = sin x;   dy/dx = cos x."""
-
-    def forward(self, x):
-        return np.sin(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        return grad * d.cos(x)
-
-
-class Cos(Function):
-    """y = cos x;   dy/dx = -sin x."""
-
-    def forward(self, x):
-        return np.cos(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        return -grad * d.sin(x)
 
 
 class Tanh(Function):
@@ -141,28 +167,6 @@ class ELU(Function):
     def backward(self, grad):
         pos, alpha = self.saved
         return d.where(pos, grad, grad * (self.output() + alpha))
-
-
-class Softplus(Function):
-    """y = ln(1 + e^x) (a smooth ReLU);   dy/dx = sigmoid(x)."""
-
-    def forward(self, x):
-        return np.logaddexp(0, x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        return grad * d.sigmoid(x)
-
-
-class Erf(Function):
-    """y = erf x = 2/sqrt(pi) * integral_0^x e^(-t^2) dt;   dy/dx = 2/sqrt(pi) e^(-x^2)."""
-
-    def forward(self, x):
-        return numerics.erf(x)
-
-    def backward(self, grad):
-        (x,) = self.inputs()
-        return grad * (2 / math.sqrt(math.pi)) * d.exp(-(x * x))
 
 
 class GELU(Function):
