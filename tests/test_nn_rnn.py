@@ -187,6 +187,26 @@ def test_fused_gru_equals_cell_loop_and_composite():
     assert gradcheck(lambda *a: GRUSequenceFn.apply(*a, reverse=False), *args)
 
 
+def test_fused_gru_keeps_saturated_gates_accurate_in_float32():
+    """A gate deep in saturation (pre-activation -14, sigmoid ~ 8e-7) keeps its small value and
+    gradient in the fused path as in the cell loop (both 1 / (1 + e^-a), as torch);
+    0.5 (1 + tanh(a / 2)) rounds it by percents in float32, a bias that costs a trained GRU accuracy."""
+    layers = [nn.GRU(3, 4, dtype=np.float32) for _ in range(2)]
+    for layer in layers:
+        layer.load_state_dict(layers[0].state_dict())
+        layer.bias_hh_l0.data[4:8] = -14.0  # the update gate z: z ~ 8e-7
+        layer.bias_hh_l0.data[0:4] = -30.0  # the reset gate r: e^30 is still finite in float32
+    layers[1].fused = False
+    x = (0.1 * rng.standard_normal((5, 2, 3))).astype(np.float32)
+    grads = []
+    for layer in layers:
+        out, _ = layer(Value(x))
+        (out * out).sum().backward()
+        grads.append(layer.bias_hh_l0.grad)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=2e-5, atol=0)
+    assert np.all(np.abs(grads[0][4:8]) > 0)
+
+
 def test_second_order_gru_sequence():
     from nn.functional.rnn import GRUSequenceFn
     from tinygrad_edu import gradgradcheck
