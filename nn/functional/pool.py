@@ -120,16 +120,24 @@ class MaxPoolTiledFn(Function):
 
     def backward(self, grad):
         """gx keeps x's memory layout (often the conv's batch-second output), so the layers around it
-        never copy to change layout; two boolean scratch arrays are reused for every offset."""
+        never copy to change layout. Each offset's slice of gx is written once (grad where that
+        offset holds the window's first maximum, else 0), so gx needs zeros only past the last whole
+        window; the first offset needs no "not routed yet" mask and the last one updates none."""
         x, out, kernel = self.saved
-        gx = np.zeros_like(x, dtype=np.result_type(grad))
+        tiled = all(s % k == 0 for s, k in zip(x.shape[2:], kernel))
+        gx = (np.empty_like if tiled else np.zeros_like)(x, dtype=np.result_type(grad))
+        offsets = list(kernel_offsets(kernel))
         hit = np.empty(out.shape, dtype=bool)
-        free = np.ones(out.shape, dtype=bool)  # outputs whose maximum has not been routed yet
-        for off in kernel_offsets(kernel):
+        free = np.empty(out.shape, dtype=bool)  # outputs whose maximum has not been routed yet
+        for i, off in enumerate(offsets):
             sl = _offset_slices(off, kernel, (1,) * len(kernel), out.shape[2:])
             np.equal(x[sl], out, out=hit)
-            hit &= free
-            np.greater(free, hit, out=free)  # free and not hit
+            if i == 0:
+                np.logical_not(hit, out=free)
+            else:
+                hit &= free
+                if i < len(offsets) - 1:
+                    np.greater(free, hit, out=free)  # free and not hit
             np.multiply(grad, hit, out=gx[sl])
         return gx
 
