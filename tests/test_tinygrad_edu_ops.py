@@ -315,3 +315,23 @@ def test_pointwise_with_a_domain_gives_nan_outside_it_without_a_warning():
     assert np.isnan(y.data[1]) and y.data[2] == np.pi / 2
     assert np.isnan(x.grad[1]) and np.isinf(x.grad[2])
     np.testing.assert_allclose(x.grad[0], 1 / np.sqrt(0.75))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_in_place_agrees_with_the_plain_formula_without_warnings(dtype):
+    import warnings
+
+    from tinygrad_edu import numerics
+
+    x = (np.random.default_rng(0).standard_normal(10000) * 40).astype(dtype)
+    x[:3] = [-1e4, 1e4, 0.0]
+    with np.errstate(over="ignore"):  # the oracle: the textbook formula in float64 (e^1e4 = inf)
+        ref = 1 / (1 + np.exp(-np.array(x, dtype=np.float64)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plain, y = numerics.sigmoid(x), x.copy()
+        assert numerics.sigmoid(y, out=y) is y
+    normal = ref > np.finfo(dtype).tiny
+    for got in (plain, y):
+        assert got.dtype == dtype and got[0] == 0 and got[1] == 1 and got[2] == 0.5
+        np.testing.assert_allclose(got[normal], ref[normal], rtol=40 * np.finfo(dtype).eps)

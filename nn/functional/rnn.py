@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu import Function, Value, stack
+from tinygrad_edu import Function, Value, numerics, stack
 
 from .linear import linear
 
@@ -102,23 +102,22 @@ class GRUSequenceFn(Function):
         rz_all = np.empty((steps, batch, 2 * hs), dtype=dtype)  # r | z per step
         n_all, ghn_all = np.empty_like(out), np.empty_like(out)
         h = h0
-        with np.errstate(over="ignore"):  # e^-a of a very negative gate pre-activation: inf, sigmoid 0
-            for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-                gh = h @ w_hh_t
-                gh += b_hh
-                rz = rz_all[t]
-                np.add(gi[t, :, :2 * hs], gh[:, :2 * hs], out=rz)
-                _sigmoid_(rz)
-                n = n_all[t]
-                ghn_all[t] = gh[:, 2 * hs:]
-                np.multiply(rz[:, :hs], gh[:, 2 * hs:], out=n)
-                n += gi[t, :, 2 * hs:]
-                np.tanh(n, out=n)
-                ht = out[t]
-                np.subtract(h, n, out=ht)  # h' = n + z (h - n)
-                ht *= rz[:, hs:]
-                ht += n
-                h = ht
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            gh = h @ w_hh_t
+            gh += b_hh
+            rz = rz_all[t]
+            np.add(gi[t, :, :2 * hs], gh[:, :2 * hs], out=rz)
+            numerics.sigmoid(rz, out=rz)
+            n = n_all[t]
+            ghn_all[t] = gh[:, 2 * hs:]
+            np.multiply(rz[:, :hs], gh[:, 2 * hs:], out=n)
+            n += gi[t, :, 2 * hs:]
+            np.tanh(n, out=n)
+            ht = out[t]
+            np.subtract(h, n, out=ht)  # h' = n + z (h - n)
+            ht *= rz[:, hs:]
+            ht += n
+            h = ht
         self.saved = (x, h0, w_ih, w_hh, rz_all, n_all, ghn_all, out, reverse)
         return out
 
@@ -162,14 +161,3 @@ class GRUSequenceFn(Function):
             h = gru_cell(x[t], h, w_ih, w_hh, b_ih, b_hh)
             hs[t] = h
         return stack(hs, axis=0)
-
-
-def _sigmoid_(a: np.ndarray) -> np.ndarray:
-    """In place: a <- 1 / (1 + e^-a), torch's formula: relatively accurate for a << 0 as well (a
-    gate near 0 keeps its small value and gradient; 0.5 (1 + tanh(a/2)) would round it to 0 in
-    float32). e^-a overflows to inf for a < -88 and gives 0, as it should: the caller silences it."""
-    np.negative(a, out=a)
-    np.exp(a, out=a)
-    a += 1.0
-    np.reciprocal(a, out=a)
-    return a

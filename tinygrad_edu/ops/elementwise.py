@@ -18,8 +18,8 @@ from .unary import pointwise
 # The pointwise ones (tinygrad_edu/ops/unary.py): forward and derivative side by side. Those with
 # a domain give nan (or inf at its edge) outside it without a warning, as torch does.
 Atan = pointwise("Atan", np.arctan, lambda x: 1 / (1 + x * x), "y = atan x;   dy/dx = 1 / (1 + x^2).")
-Sinh = pointwise("Sinh", np.sinh, lambda x: d.cosh(x), "y = sinh x = (e^x - e^-x) / 2;   dy/dx = cosh x.")
-Cosh = pointwise("Cosh", np.cosh, lambda x: d.sinh(x), "y = cosh x = (e^x + e^-x) / 2;   dy/dx = sinh x.")
+Sinh = pointwise("Sinh", np.sinh, d.cosh, "y = sinh x = (e^x - e^-x) / 2;   dy/dx = cosh x.")
+Cosh = pointwise("Cosh", np.cosh, d.sinh, "y = cosh x = (e^x + e^-x) / 2;   dy/dx = sinh x.")
 Asinh = pointwise("Asinh", np.arcsinh, lambda x: (x * x + 1) ** -0.5,
                   "y = asinh x = ln(x + sqrt(x^2 + 1));   dy/dx = 1 / sqrt(x^2 + 1).")
 Asin = pointwise("Asin", np.arcsin, lambda x: (1 - x * x) ** -0.5,

@@ -56,9 +56,9 @@ def pointwise(op: str, f: Callable[[Any], Any], df: Callable[[Any], Any], doc: s
 
 
 # The pointwise primitives: forward and derivative side by side, one line each.
-Sin = pointwise("Sin", np.sin, lambda x: d.cos(x), "y = sin x;   dy/dx = cos x.")
+Sin = pointwise("Sin", np.sin, d.cos, "y = sin x;   dy/dx = cos x.")
 Cos = pointwise("Cos", np.cos, lambda x: -d.sin(x), "y = cos x;   dy/dx = -sin x.")
-Softplus = pointwise("Softplus", lambda x: np.logaddexp(0, x), lambda x: d.sigmoid(x),
+Softplus = pointwise("Softplus", lambda x: np.logaddexp(0, x), d.sigmoid,
                      "y = ln(1 + e^x) (a smooth ReLU);   dy/dx = sigmoid(x).")
 Erf = pointwise("Erf", numerics.erf, lambda x: (2 / math.sqrt(math.pi)) * d.exp(-(x * x)),
                 "y = erf x = 2/sqrt(pi) * integral_0^x e^(-t^2) dt;   dy/dx = 2/sqrt(pi) e^(-x^2).")
