@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from tinygrad_edu import Value
@@ -30,3 +32,56 @@ def test_cross_entropy_2d_equals_the_plain_formula_and_the_nd_path(dtype, tol):
     loss3.backward()
     np.testing.assert_allclose(float(loss3.data), float(loss.data), rtol=tol)
     np.testing.assert_allclose(w.grad[:, :, 0], v.grad, rtol=tol, atol=tol * 1e-2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.integers(1, 12), short=st.integers(1, 12), extra=st.integers(0, 3000),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_blocked_products_equal_the_plain_ones(rows, short, extra, dtype):
+    """wide_matmul and long_dot cut the long axis into blocks (plus a remainder); the result is the
+    plain product's: 1e-12 in float64, 1e-6 (relative to the terms' size) in float32."""
+    from nn.functional.blocked import block_width, long_dot, wide_matmul
+
+    rng = np.random.default_rng(rows * 7919 + short * 31 + extra)
+    width = block_width(rows + short, 10**9, np.dtype(dtype).itemsize)
+    t = 4 * width + extra  # long enough to be blocked, with a ragged last block when extra % width
+    assert block_width(rows + short, t, np.dtype(dtype).itemsize) == width > 0
+    a = rng.standard_normal((rows, short)).astype(dtype)
+    b = rng.standard_normal((short, t)).astype(dtype)
+    g = rng.standard_normal((rows, t)).astype(dtype)
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    exact_ab = a.astype(np.float64) @ b.astype(np.float64)
+    np.testing.assert_allclose(wide_matmul(a, b), exact_ab, rtol=0, atol=tol * np.abs(a).sum(1).max() * 4)
+    exact_gb = g.astype(np.float64) @ b.astype(np.float64).T
+    scale = np.abs(g).astype(np.float64) @ np.abs(b).astype(np.float64).T  # the size of the summed terms
+    got = long_dot(g, b)
+    assert got.dtype == dtype
+    assert np.all(np.abs(got - exact_gb) <= tol * scale)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-6), (np.float64, 1e-12)])
+def test_cnn_step_fast_paths_equal_the_composites(dtype, tol):
+    """Conv2d (blocked products, batch-last layout) -> ReLU -> tiled MaxPool2d (fed a C-order
+    gradient by Flatten/Linear) gives the loss and gradients of the engine-op composites."""
+    from tinygrad_edu import Value as V
+
+    rng = np.random.default_rng(3)
+    model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(4 * 14 * 14, 10))
+    for p in model.parameters():
+        p.data = p.data.astype(dtype)
+    X = rng.random((32, 2, 28, 28)).astype(dtype)
+    y = rng.integers(0, 10, 32)
+    grads = []
+    for create_graph in (False, True):
+        for p in model.parameters():
+            p.grad = None
+        x = V(X.copy())
+        loss = nn.cross_entropy(model(x), y)
+        loss.backward(create_graph=create_graph)
+        grads.append([float(loss.data), *[np.asarray(getattr(g, "data", g), np.float64)
+                                          for g in [x.grad, *(p.grad for p in model.parameters())]]])
+    fast, comp = grads
+    assert fast[0] == pytest.approx(comp[0], rel=tol)
+    for f, c in zip(fast[1:], comp[1:]):
+        np.testing.assert_allclose(f, c, rtol=0, atol=tol * max(np.abs(c).max(), 1e-30) * 10)

@@ -14,6 +14,7 @@ import numpy as np
 from tinygrad_edu import Function, Value, concat, stack
 
 from . import windows
+from .blocked import long_dot, wide_matmul
 
 __all__ = ["ConvNdFn", "Conv1dFn", "Conv2dFn", "Conv3dFn", "ConvTransposeNdFn", "ConvTranspose1dFn",
            "ConvTranspose2dFn", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -35,8 +36,8 @@ class _FixedDims:
 class ConvNdFn(_FixedDims, Function):
     """Y[n, o, l] = sum_{c in group(o), k} W[o, c, k] X_pad[n, c, s*l + d*k] + b[o].
 
-    im2col: cols[(c, k), (n, l)] = X_pad[n, c, s*l + d*k], one matrix for the whole batch, so per
-    group g:  Y_g = W_g @ cols_g + b   with W_g (O/G, C/G * K). Backward, G_g = dL/dY_g as (O/G, N*L):
+    im2col: cols[(c, k), (l, n)] = X_pad[n, c, s*l + d*k], one matrix for the whole batch, so per
+    group g:  Y_g = W_g @ cols_g + b   with W_g (O/G, C/G * K). Backward, G_g = dL/dY_g as (O/G, L*N):
         dL/dW_g = G_g cols_g^T,   dL/db = sum of G over (n, l),   dL/dcols_g = W_g^T G_g,
     and dL/dX adds each column entry back to the pixel it was copied from (col2im: a loop over the
     K kernel offsets, each step vectorised over the batch and all positions), then undoes the
@@ -63,16 +64,16 @@ class ConvNdFn(_FixedDims, Function):
             raise ValueError(f"{op}: bias must have shape ({o},), got {b.shape}")
         stride, dilation = stride or (1,) * nsp, dilation or (1,) * nsp
         pads = padding or ((0, 0),) * nsp
-        xp = windows.pad_batch_second(x, pads, padding_mode)  # (C, N, *S_pad)
+        xp = windows.pad_batch_last(x, pads, padding_mode)  # (C, *S_pad, N): see windows.py on why
         for a in range(nsp):
-            if xp.shape[2 + a] < dilation[a] * (kernel[a] - 1) + 1:
+            if xp.shape[1 + a] < dilation[a] * (kernel[a] - 1) + 1:
                 raise ValueError(f"{op}: the (dilated) kernel {tuple(kernel)} is larger than the padded input "
-                                 f"{tuple(xp.shape[2:])} (input {x.shape})")
-        cols, out_shape = windows.im2col(xp, kernel, stride, dilation)  # (C*K, N*L)
+                                 f"{tuple(xp.shape[1:-1])} (input {x.shape})")
+        cols, out_shape = windows.im2col(xp, kernel, stride, dilation)  # (C*K, L*N)
         n = x.shape[0]
         if groups == 1:
             w2 = w.reshape(o, -1)
-            out = w2 @ cols  # (O, N*L)
+            out = wide_matmul(w2, cols)  # (O, L*N), in cache-sized blocks of columns
         else:
             cols = cols.reshape(groups, -1, cols.shape[1])
             w2 = w.reshape(groups, o // groups, -1)
@@ -83,18 +84,18 @@ class ConvNdFn(_FixedDims, Function):
             else:
                 out = out + b[:, None]
         self.saved = (cols, w2, xp.shape, out_shape, stride, dilation, pads, groups, padding_mode, w.shape)
-        return np.swapaxes(out.reshape(o, n, *out_shape), 0, 1)  # (N, O, *out): a view, no copy
+        return np.moveaxis(out.reshape(o, *out_shape, n), -1, 0)  # (N, O, *out): a view, no copy
 
     def backward(self, grad):
         cols, w2, xp_shape, out_shape, stride, dilation, pads, groups, mode, w_shape = self.saved
         o = w_shape[0]
-        g = np.swapaxes(grad, 0, 1).reshape(o, -1)  # (O, N*L): free when grad has the output's layout
+        g = np.moveaxis(grad, 0, -1).reshape(o, -1)  # (O, L*N): free when grad has the output's layout
         gx = gw = None
         if groups == 1:
             if self.needs_grad(1):
-                gw = (g @ cols.T).reshape(w_shape)
+                gw = long_dot(g, cols).reshape(w_shape)
             if self.needs_grad(0):
-                dcols = w2.T @ g
+                dcols = wide_matmul(w2.T, g)
         else:
             gg = g.reshape(groups, o // groups, -1)
             if self.needs_grad(1):
@@ -103,10 +104,10 @@ class ConvNdFn(_FixedDims, Function):
                 dcols = np.matmul(w2.transpose(0, 2, 1), gg).reshape(-1, g.shape[1])
         if self.needs_grad(0):
             gxp = windows.col2im(dcols, xp_shape, w_shape[2:], stride, dilation, out_shape)
-            gx = windows.unpad_batch_second(gxp, pads, mode)
+            gx = windows.unpad_batch_last(gxp, pads, mode)
         if len(self.parents) == 2:
             return gx, gw
-        gb = g.sum(axis=1) if self.needs_grad(2) else None  # over the fast axis (n, l)
+        gb = g.sum(axis=1) if self.needs_grad(2) else None  # over the fast axis (l, n)
         return gx, gw, gb
 
     def composite(self, x, w, b=None, stride=None, padding=None, dilation=None, groups=1, padding_mode="zeros"):
@@ -227,7 +228,7 @@ class ConvTransposeNdFn(_FixedDims, Function):
     """The adjoint of ConvNdFn in its input: Y = conv^T(X) with weight (C_in, C_out/G, *K).
 
     Each input pixel scatters W[c, :, k] * X[n, c, l] to output position s*l + d*k - pad:
-        dcols_g = W_g^T @ X_g  (X as (C_in/G, N*L)),   Y_full = col2im(dcols),   Y = crop(Y_full) + b.
+        dcols_g = W_g^T @ X_g  (X as (C_in/G, L*N)),   Y_full = col2im(dcols),   Y = crop(Y_full) + b.
     Backward: cols = im2col(pad(dL/dY)),  dL/dX_g = W_g @ cols_g,  dL/dW_g = X_g cols_g^T,
     dL/db = sum of dL/dY over everything but the channel.
     """
@@ -248,32 +249,32 @@ class ConvTransposeNdFn(_FixedDims, Function):
         n = x.shape[0]
         in_shape = x.shape[2:]
         full = _full_size(in_shape, kernel, stride, dilation, output_padding)
-        xt = np.swapaxes(x, 0, 1).reshape(groups, cin // groups, -1)  # (G, Cin/G, N*L)
+        xt = np.moveaxis(x, 0, -1).reshape(groups, cin // groups, -1)  # (G, Cin/G, L*N)
         w2 = w.reshape(groups, cin // groups, -1)  # (G, Cin/G, Og*K)
         dcols = np.matmul(w2.transpose(0, 2, 1), xt).reshape(o * int(np.prod(kernel)), -1)
-        yfull = windows.col2im(dcols, (o, n, *full), kernel, stride, dilation, in_shape)  # (O, N, *full)
+        yfull = windows.col2im(dcols, (o, *full, n), kernel, stride, dilation, in_shape)  # (O, *full, N)
         if any(f - 2 * p <= 0 for p, f in zip(padding, full)):
             raise ValueError(f"{op}: padding {padding} leaves no output for input {x.shape}")
-        y = yfull[_cropped(padding, full)]
+        y = yfull[_cropped(padding, full, lead=1)]
         if b is not None:
-            y = y + b.reshape(o, 1, *([1] * nsp))
+            y = y + b.reshape(o, *([1] * (nsp + 1)))
         self.saved = (xt, w2, full, padding, stride, dilation, groups, w.shape, in_shape)
-        return np.swapaxes(y, 0, 1)
+        return np.moveaxis(y, -1, 0)
 
     def backward(self, grad):
         xt, w2, full, padding, stride, dilation, groups, w_shape, in_shape = self.saved
         cin, og = w_shape[:2]
         kernel = w_shape[2:]
-        g = np.swapaxes(grad, 0, 1)  # (O, N, *out)
-        gfull = np.zeros((g.shape[0], g.shape[1], *full), dtype=g.dtype)
-        gfull[_cropped(padding, full)] = g
+        g = np.moveaxis(grad, 0, -1)  # (O, *out, N)
+        gfull = np.zeros((g.shape[0], *full, g.shape[-1]), dtype=g.dtype)
+        gfull[_cropped(padding, full, lead=1)] = g
         reach = tuple(slice(0, (i - 1) * s + d * (k - 1) + 1) for i, s, d, k in zip(in_shape, stride, dilation, kernel))
-        cols = windows.im2col(gfull[(slice(None), slice(None), *reach)], kernel, stride, dilation)[0]  # (O*K, N*L_in)
-        cols = cols.reshape(groups, -1, cols.shape[1])  # (G, Og*K, N*L)
+        cols = windows.im2col(gfull[(slice(None), *reach)], kernel, stride, dilation)[0]  # (O*K, L_in*N)
+        cols = cols.reshape(groups, -1, cols.shape[1])  # (G, Og*K, L*N)
         gx = gw = None
         if self.needs_grad(0):
-            gx = np.matmul(w2, cols).reshape(cin, grad.shape[0], *in_shape)
-            gx = np.swapaxes(gx, 0, 1)
+            gx = np.matmul(w2, cols).reshape(cin, *in_shape, grad.shape[0])
+            gx = np.moveaxis(gx, -1, 0)
         if self.needs_grad(1):
             gw = np.matmul(xt, cols.transpose(0, 2, 1)).reshape(w_shape)
         if len(self.parents) == 2:
@@ -320,9 +321,10 @@ def _full_size(in_shape, kernel, stride, dilation, output_padding) -> tuple[int,
                  for i, s, d, k, op_ in zip(in_shape, stride, dilation, kernel, output_padding))
 
 
-def _cropped(padding, full) -> tuple[slice, ...]:
-    """The index of the output inside the full one: `padding` cut from both sides of each spatial axis."""
-    return (slice(None), slice(None), *[slice(p, f - p) for p, f in zip(padding, full)])
+def _cropped(padding, full, lead: int = 2) -> tuple[slice, ...]:
+    """The index of the output inside the full one: `padding` cut from both sides of each spatial axis
+    (which start at axis `lead`: 2 for (N, C, *S), 1 for the batch-last (C, *S, N))."""
+    return (*[slice(None)] * lead, *[slice(p, f - p) for p, f in zip(padding, full)])
 
 
 def _spread(v: Value, axis: int, s: int) -> Value:

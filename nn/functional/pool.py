@@ -112,14 +112,14 @@ class MaxPoolTiledFn(Function):
     def forward(self, x, kernel=(2, 2)):
         out_shape = tuple(s // k for s, k in zip(x.shape[2:], kernel))
         views = [x[_offset_slices(off, kernel, (1,) * len(kernel), out_shape)] for off in kernel_offsets(kernel)]
-        out = views[0].copy()
+        out = _like(views[0], views[0])  # in x's memory order (the conv's batch-last), not C order
         for v in views[1:]:
             np.maximum(out, v, out=out)
         self.saved = (x, out, kernel)
         return out
 
     def backward(self, grad):
-        """gx keeps x's memory layout (often the conv's batch-second output), so the layers around it
+        """gx keeps x's memory layout (often the conv's batch-last output), so the layers around it
         never copy to change layout. Each offset's slice of gx is written once (grad where that
         offset holds the window's first maximum, else 0), so gx needs zeros only past the last whole
         window; the first offset needs no "not routed yet" mask and the last one updates none."""
@@ -127,8 +127,10 @@ class MaxPoolTiledFn(Function):
         tiled = all(s % k == 0 for s, k in zip(x.shape[2:], kernel))
         gx = (np.empty_like if tiled else np.zeros_like)(x, dtype=np.result_type(grad))
         offsets = list(kernel_offsets(kernel))
-        hit = np.empty(out.shape, dtype=bool)
-        free = np.empty(out.shape, dtype=bool)  # outputs whose maximum has not been routed yet
+        if np.argsort(grad.strides).tolist() != np.argsort(out.strides).tolist():
+            grad = _like(out, grad)  # one copy into out's memory order, instead of four mismatched passes
+        hit = np.empty_like(out, dtype=bool)  # out's memory order, so every step runs in one order
+        free = np.empty_like(out, dtype=bool)  # outputs whose maximum has not been routed yet
         for i, off in enumerate(offsets):
             sl = _offset_slices(off, kernel, (1,) * len(kernel), out.shape[2:])
             np.equal(x[sl], out, out=hit)
@@ -146,6 +148,13 @@ class MaxPoolTiledFn(Function):
         out_shape = tuple(s // k for s, k in zip(x.shape[2:], kernel))
         views = [x[_offset_slices(off, kernel, (1,) * len(kernel), out_shape)] for off in kernel_offsets(kernel)]
         return stack(views, axis=2).max(axis=2)
+
+
+def _like(model: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`values` copied into an array laid out in memory as `model` is."""
+    out = np.empty_like(model, dtype=values.dtype)
+    np.copyto(out, values)
+    return out
 
 
 MaxPool2dFn = MaxPoolFn  # the former name

@@ -1,10 +1,12 @@
 """Sliding windows for convolution and pooling: argument normalisation, padding, im2col, col2im.
 
-Layout used by the fast paths: the batch axis goes SECOND, `(C, N, *spatial)`. im2col then gives
-one matrix `cols` of shape (C * K, N * L) (K = kernel elements, L = output positions per
+Layout used by the fast paths: the batch axis goes LAST, `(C, *spatial, N)`. im2col then gives
+one matrix `cols` of shape (C * K, L * N) (K = kernel elements, L = output positions per
 sample), so a convolution over the whole batch is one matrix product `W (O, C*K) @ cols`, whose
-result (O, N * L) is viewed as (N, O, *out) without a copy; each row of `cols` and each
-kernel-offset slice in col2im is a contiguous run over (n, l).
+result (O, L * N) is viewed as (N, O, *out) without a copy. With the batch innermost, every
+elementwise step after the convolution (bias, ReLU, the max-pool's strided offsets) runs over
+unbroken stretches of N (or W * N) numbers instead of one short image row at a time: numpy pays
+per stretch, so a 2x2 max-pool of 64 28x28 maps runs about 2x faster this way (measured).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["ntuple", "pair", "conv_out_size", "normalize_padding", "pad_batch_second", "unpad_batch_second",
+__all__ = ["ntuple", "pair", "conv_out_size", "normalize_padding", "pad_batch_last", "unpad_batch_last",
            "im2col", "col2im", "kernel_offsets", "sliding_windows", "PADDING_MODES"]
 
 # torch's padding_mode -> numpy.pad's mode
@@ -75,45 +77,45 @@ def normalize_padding(padding: Any, n: int, kernel: tuple[int, ...], dilation: t
     return pads
 
 
-def pad_batch_second(x: np.ndarray, pads: tuple[tuple[int, int], ...], mode: str = "zeros",
-                     value: float = 0.0) -> np.ndarray:
-    """x (N, C, *S) -> padded (C, N, *S_padded), contiguous (one copy; none without padding)."""
-    xt = np.swapaxes(x, 0, 1)
+def pad_batch_last(x: np.ndarray, pads: tuple[tuple[int, int], ...], mode: str = "zeros",
+                   value: float = 0.0) -> np.ndarray:
+    """x (N, C, *S) -> padded (C, *S_padded, N) (one copy; a view without padding)."""
+    xt = np.moveaxis(x, 0, -1)
     if not any(lo or hi for lo, hi in pads):
         return xt
     if mode == "zeros":
-        out = np.full((xt.shape[0], xt.shape[1], *[s + lo + hi for s, (lo, hi) in zip(xt.shape[2:], pads)]),
+        out = np.full((xt.shape[0], *[s + lo + hi for s, (lo, hi) in zip(xt.shape[1:-1], pads)], xt.shape[-1]),
                       value, dtype=x.dtype)
-        out[(slice(None), slice(None), *[slice(lo, lo + s) for s, (lo, _) in zip(xt.shape[2:], pads)])] = xt
+        out[(slice(None), *[slice(lo, lo + s) for s, (lo, _) in zip(xt.shape[1:-1], pads)])] = xt
         return out
-    for s, (lo, hi) in zip(xt.shape[2:], pads):
+    for s, (lo, hi) in zip(xt.shape[1:-1], pads):
         if mode == "reflect" and (lo >= s or hi >= s):
             raise ValueError(f"padding_mode='reflect' needs padding < input size, got padding {pads} for size {s}")
         if mode == "circular" and (lo > s or hi > s):
             raise ValueError(f"padding_mode='circular' needs padding <= input size, got {pads} for size {s}")
-    return np.pad(xt, ((0, 0), (0, 0), *pads), mode=PADDING_MODES[mode])
+    return np.pad(xt, ((0, 0), *pads, (0, 0)), mode=PADDING_MODES[mode])
 
 
-def unpad_batch_second(gp: np.ndarray, pads: tuple[tuple[int, int], ...], mode: str = "zeros") -> np.ndarray:
-    """The gradient of pad_batch_second: gp (C, N, *S_padded) -> (N, C, *S).
+def unpad_batch_last(gp: np.ndarray, pads: tuple[tuple[int, int], ...], mode: str = "zeros") -> np.ndarray:
+    """The gradient of pad_batch_last: gp (C, *S_padded, N) -> (N, C, *S) (a view for zeros).
 
     zeros: the padding's gradient is dropped (a slice). Other modes copy input pixels into the
     border, so each border pixel's gradient is added back to its source, one axis at a time:
     g_axis = g @ M with M (S_padded, S) the 0/1 matrix of "padded position p copies pixel i".
     """
     if mode == "zeros":
-        core = tuple(slice(lo, gp.shape[2 + a] - hi) for a, (lo, hi) in enumerate(pads))
-        return np.swapaxes(gp[(slice(None), slice(None), *core)], 0, 1)
+        core = tuple(slice(lo, gp.shape[1 + a] - hi) for a, (lo, hi) in enumerate(pads))
+        return np.moveaxis(gp[(slice(None), *core)], -1, 0)
     g = gp
     for a, (lo, hi) in enumerate(pads):
         if not (lo or hi):
             continue
-        size = g.shape[2 + a] - lo - hi
+        size = g.shape[1 + a] - lo - hi
         src = np.pad(np.arange(size), (lo, hi), mode=PADDING_MODES[mode])
         m = np.zeros((src.size, size), dtype=g.dtype)
         m[np.arange(src.size), src] = 1
-        g = np.moveaxis(np.moveaxis(g, 2 + a, -1) @ m, -1, 2 + a)
-    return np.swapaxes(g, 0, 1)
+        g = np.moveaxis(np.moveaxis(g, 1 + a, -1) @ m, -1, 1 + a)
+    return np.moveaxis(g, -1, 0)
 
 
 def kernel_offsets(kernel: tuple[int, ...]) -> list[tuple[int, ...]]:
@@ -121,27 +123,28 @@ def kernel_offsets(kernel: tuple[int, ...]) -> list[tuple[int, ...]]:
     return list(itertools.product(*[range(k) for k in kernel]))
 
 
-def sliding_windows(xp: np.ndarray, kernel, stride, dilation) -> np.ndarray:
-    """xp (A, B, *S) -> strided view (A, B, *out, *kernel) of every (dilated) window (no copy)."""
+def sliding_windows(xp: np.ndarray, kernel, stride, dilation, first: int = 2) -> np.ndarray:
+    """xp (A, B, *S) -> strided view (A, B, *out, *kernel) of every (dilated) window (no copy).
+    `first` is the first spatial axis: 1 for the batch-last (C, *S, N), giving (C, *out, N, *kernel)."""
     nsp = len(kernel)
     ext = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    win = sliding_window_view(xp, ext, axis=tuple(range(2, 2 + nsp)))
-    return win[(slice(None), slice(None), *[slice(None, None, s) for s in stride],
-                *[slice(None, None, d) for d in dilation])]
+    win = sliding_window_view(xp, ext, axis=tuple(range(first, first + nsp)))
+    return win[(*[slice(None)] * first, *[slice(None, None, s) for s in stride],
+                *[slice(None)] * (xp.ndim - first - nsp), *[slice(None, None, d) for d in dilation])]
 
 
 def im2col(xp: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
            dilation: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
-    """xp (C, N, *S) -> (cols (C*K, N*L), out_shape).
+    """xp (C, *S, N) -> (cols (C*K, L*N), out_shape).
 
-    cols[(c, k), (n, l)] = xp[c, n, s*l + d*k] (multi-index k over the kernel, l over the output).
+    cols[(c, k), (l, n)] = xp[c, s*l + d*k, n] (multi-index k over the kernel, l over the output).
     """
     nsp = len(kernel)
-    win = sliding_windows(xp, kernel, stride, dilation)  # (C, N, *out, *kernel)
-    out_shape = win.shape[2:2 + nsp]
-    order = (0, *range(2 + nsp, 2 + 2 * nsp), 1, *range(2, 2 + nsp))  # (C, *kernel, N, *out)
-    c, n = xp.shape[:2]
-    cols = win.transpose(order).reshape(c * int(np.prod(kernel)), n * int(np.prod(out_shape)))
+    win = sliding_windows(xp, kernel, stride, dilation, first=1)  # (C, *out, N, *kernel)
+    out_shape = win.shape[1:1 + nsp]
+    order = (0, *range(2 + nsp, 2 + 2 * nsp), *range(1, 2 + nsp))  # (C, *kernel, *out, N)
+    c, n = xp.shape[0], xp.shape[-1]
+    cols = win.transpose(order).reshape(c * int(np.prod(kernel)), int(np.prod(out_shape)) * n)
     return cols, tuple(out_shape)
 
 
@@ -149,13 +152,13 @@ def col2im(dcols: np.ndarray, xp_shape: tuple[int, ...], kernel: tuple[int, ...]
            dilation: tuple[int, ...], out_shape: tuple[int, ...]) -> np.ndarray:
     """The adjoint of im2col: add each column entry back to the pixel it was copied from.
 
-    dcols (C*K, N*L) -> (C, N, *S). A loop over the K kernel offsets; each step adds a contiguous
-    (C, N, *out) block to a strided slice of the result.
+    dcols (C*K, L*N) -> (C, *S, N). A loop over the K kernel offsets; each step adds a contiguous
+    (C, *out, N) block to a strided slice of the result.
     """
-    c, n = xp_shape[:2]
-    d6 = dcols.reshape(c, *kernel, n, *out_shape)
+    c, n = xp_shape[0], xp_shape[-1]
+    d6 = dcols.reshape(c, *kernel, *out_shape, n)
     gxp = np.zeros(xp_shape, dtype=dcols.dtype)
     for off in kernel_offsets(kernel):
         dst = tuple(slice(d * i, d * i + s * (o - 1) + 1, s) for i, s, d, o in zip(off, stride, dilation, out_shape))
-        gxp[(slice(None), slice(None), *dst)] += d6[(slice(None), *off)]
+        gxp[(slice(None), *dst)] += d6[(slice(None), *off)]
     return gxp
