@@ -84,12 +84,12 @@ class ConvNdFn(_FixedDims, Function):
             else:
                 out = out + b[:, None]
         self.saved = (cols, w2, xp.shape, out_shape, stride, dilation, pads, groups, padding_mode, w.shape)
-        return np.moveaxis(out.reshape(o, *out_shape, n), -1, 0)  # (N, O, *out): a view, no copy
+        return windows.batch_first(out.reshape(o, *out_shape, n))  # (N, O, *out): a view, no copy
 
     def backward(self, grad):
         cols, w2, xp_shape, out_shape, stride, dilation, pads, groups, mode, w_shape = self.saved
         o = w_shape[0]
-        g = np.moveaxis(grad, 0, -1).reshape(o, -1)  # (O, L*N): free when grad has the output's layout
+        g = windows.batch_last(grad).reshape(o, -1)  # (O, L*N): free when grad has the output's layout
         gx = gw = None
         if groups == 1:
             if self.needs_grad(1):
@@ -249,7 +249,7 @@ class ConvTransposeNdFn(_FixedDims, Function):
         n = x.shape[0]
         in_shape = x.shape[2:]
         full = _full_size(in_shape, kernel, stride, dilation, output_padding)
-        xt = np.moveaxis(x, 0, -1).reshape(groups, cin // groups, -1)  # (G, Cin/G, L*N)
+        xt = windows.batch_last(x).reshape(groups, cin // groups, -1)  # (G, Cin/G, L*N)
         w2 = w.reshape(groups, cin // groups, -1)  # (G, Cin/G, Og*K)
         dcols = np.matmul(w2.transpose(0, 2, 1), xt).reshape(o * int(np.prod(kernel)), -1)
         yfull = windows.col2im(dcols, (o, *full, n), kernel, stride, dilation, in_shape)  # (O, *full, N)
@@ -259,13 +259,13 @@ class ConvTransposeNdFn(_FixedDims, Function):
         if b is not None:
             y = y + b.reshape(o, *([1] * (nsp + 1)))
         self.saved = (xt, w2, full, padding, stride, dilation, groups, w.shape, in_shape)
-        return np.moveaxis(y, -1, 0)
+        return windows.batch_first(y)
 
     def backward(self, grad):
         xt, w2, full, padding, stride, dilation, groups, w_shape, in_shape = self.saved
         cin, og = w_shape[:2]
         kernel = w_shape[2:]
-        g = np.moveaxis(grad, 0, -1)  # (O, *out, N)
+        g = windows.batch_last(grad)  # (O, *out, N)
         gfull = np.zeros((g.shape[0], *full, g.shape[-1]), dtype=g.dtype)
         gfull[_cropped(padding, full, lead=1)] = g
         reach = tuple(slice(0, (i - 1) * s + d * (k - 1) + 1) for i, s, d, k in zip(in_shape, stride, dilation, kernel))
@@ -274,7 +274,7 @@ class ConvTransposeNdFn(_FixedDims, Function):
         gx = gw = None
         if self.needs_grad(0):
             gx = np.matmul(w2, cols).reshape(cin, *in_shape, grad.shape[0])
-            gx = np.moveaxis(gx, -1, 0)
+            gx = windows.batch_first(gx)
         if self.needs_grad(1):
             gw = np.matmul(xt, cols.transpose(0, 2, 1)).reshape(w_shape)
         if len(self.parents) == 2:

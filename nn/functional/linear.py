@@ -32,7 +32,12 @@ class LinearFn(Function):
     def backward(self, grad):
         x, w = self.saved
         g2 = grad.reshape(-1, grad.shape[-1])
-        gx = (grad @ w) if self.needs_grad(0) else None
+        gx = None
+        if self.needs_grad(0):
+            if x.ndim == 2 and grad.ndim == 2 and not x.flags.c_contiguous and x.flags.f_contiguous:
+                gx = (w.T @ grad.T).T  # in x's (column-major) layout, e.g. a flattened batch-last conv map
+            else:
+                gx = grad @ w
         gw = (g2.T @ x.reshape(-1, x.shape[-1])) if self.needs_grad(1) else None
         if len(self.parents) == 2:
             return gx, gw

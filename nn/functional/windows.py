@@ -15,10 +15,10 @@ import itertools
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 __all__ = ["ntuple", "pair", "conv_out_size", "normalize_padding", "pad_batch_last", "unpad_batch_last",
-           "im2col", "col2im", "kernel_offsets", "sliding_windows", "PADDING_MODES"]
+           "im2col", "col2im", "batch_last", "batch_first", "kernel_offsets", "sliding_windows", "PADDING_MODES"]
 
 # torch's padding_mode -> numpy.pad's mode
 PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -77,10 +77,20 @@ def normalize_padding(padding: Any, n: int, kernel: tuple[int, ...], dilation: t
     return pads
 
 
+def batch_last(a: np.ndarray) -> np.ndarray:
+    """(N, C, *S) -> the view (C, *S, N)."""
+    return a.transpose(*range(1, a.ndim), 0)
+
+
+def batch_first(a: np.ndarray) -> np.ndarray:
+    """(C, *S, N) -> the view (N, C, *S)."""
+    return a.transpose(a.ndim - 1, *range(a.ndim - 1))
+
+
 def pad_batch_last(x: np.ndarray, pads: tuple[tuple[int, int], ...], mode: str = "zeros",
                    value: float = 0.0) -> np.ndarray:
     """x (N, C, *S) -> padded (C, *S_padded, N) (one copy; a view without padding)."""
-    xt = np.moveaxis(x, 0, -1)
+    xt = batch_last(x)
     if not any(lo or hi for lo, hi in pads):
         return xt
     if mode == "zeros":
@@ -105,7 +115,7 @@ def unpad_batch_last(gp: np.ndarray, pads: tuple[tuple[int, int], ...], mode: st
     """
     if mode == "zeros":
         core = tuple(slice(lo, gp.shape[1 + a] - hi) for a, (lo, hi) in enumerate(pads))
-        return np.moveaxis(gp[(slice(None), *core)], -1, 0)
+        return batch_first(gp[(slice(None), *core)])
     g = gp
     for a, (lo, hi) in enumerate(pads):
         if not (lo or hi):
@@ -115,7 +125,7 @@ def unpad_batch_last(gp: np.ndarray, pads: tuple[tuple[int, int], ...], mode: st
         m = np.zeros((src.size, size), dtype=g.dtype)
         m[np.arange(src.size), src] = 1
         g = np.moveaxis(np.moveaxis(g, 1 + a, -1) @ m, -1, 1 + a)
-    return np.moveaxis(g, -1, 0)
+    return batch_first(g)
 
 
 def kernel_offsets(kernel: tuple[int, ...]) -> list[tuple[int, ...]]:
@@ -137,15 +147,17 @@ def im2col(xp: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
            dilation: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
     """xp (C, *S, N) -> (cols (C*K, L*N), out_shape).
 
-    cols[(c, k), (l, n)] = xp[c, s*l + d*k, n] (multi-index k over the kernel, l over the output).
+    cols[(c, k), (l, n)] = xp[c, s*l + d*k, n] (multi-index k over the kernel, l over the output):
+    one strided view (C, *kernel, *out, N) of xp, then one copy.
     """
     nsp = len(kernel)
-    win = sliding_windows(xp, kernel, stride, dilation, first=1)  # (C, *out, N, *kernel)
-    out_shape = win.shape[1:1 + nsp]
-    order = (0, *range(2 + nsp, 2 + 2 * nsp), *range(1, 2 + nsp))  # (C, *kernel, *out, N)
     c, n = xp.shape[0], xp.shape[-1]
-    cols = win.transpose(order).reshape(c * int(np.prod(kernel)), int(np.prod(out_shape)) * n)
-    return cols, tuple(out_shape)
+    sp = xp.strides[1:1 + nsp]
+    out_shape = tuple(conv_out_size(xp.shape[1 + a], kernel[a], stride[a], dilation[a], 0, 0) for a in range(nsp))
+    win = as_strided(xp, (c, *kernel, *out_shape, n),
+                     (xp.strides[0], *[st * d for st, d in zip(sp, dilation)],
+                      *[st * s for st, s in zip(sp, stride)], xp.strides[-1]), writeable=False)
+    return win.reshape(c * int(np.prod(kernel)), int(np.prod(out_shape)) * n), out_shape
 
 
 def col2im(dcols: np.ndarray, xp_shape: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
