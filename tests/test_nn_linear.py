@@ -59,3 +59,18 @@ def test_linear_init_names(init):
     assert lin.weight.shape == (40, 50) and np.all(lin.bias.data == 0)
     with pytest.raises(ValueError, match="unknown init"):
         Linear(2, 2, init="bogus")
+
+
+@given(n=st.integers(2, 6), fin=st.integers(2, 7), fout=st.integers(1, 6))
+def test_column_major_input_gets_its_gradient_in_its_own_layout(n, fin, fout):
+    """A column-major input (a flattened batch-last conv map) takes the (W^T G^T)^T path for
+    dL/dX; its gradients equal the C-order input's and autograd's."""
+    x, w, b = randn(n, fin), randn(fout, fin), randn(fout)
+    xf = np.asfortranarray(x)
+    assert not xf.flags.c_contiguous
+    out, (gx, gw, gb), u = grads_of(lambda x, w, b: linear(x, w, b), xf, w, b)
+    _, (gx_c, gw_c, gb_c), _ = grads_of(lambda x, w, b: linear(x, w, b), x, w, b)
+    ref = lambda x, w, b: anp.dot(x, w.T) + b  # noqa: E731
+    for g, c, r in zip((gx, gw, gb), (gx_c, gw_c, gb_c), autograd_grads(ref, u, x, w, b)):
+        np.testing.assert_allclose(g, c, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
