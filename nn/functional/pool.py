@@ -112,8 +112,9 @@ class MaxPoolTiledFn(Function):
     def forward(self, x, kernel=(2, 2)):
         out_shape = tuple(s // k for s, k in zip(x.shape[2:], kernel))
         views = [x[_offset_slices(off, kernel, (1,) * len(kernel), out_shape)] for off in kernel_offsets(kernel)]
-        out = _like(views[0], views[0])  # in x's memory order (the conv's batch-last), not C order
-        for v in views[1:]:
+        # a ufunc's new output follows its inputs' memory order (the conv's batch-last), not C order
+        out = np.maximum(views[0], views[1]) if len(views) > 1 else _like(views[0], views[0])
+        for v in views[2:]:
             np.maximum(out, v, out=out)
         self.saved = (x, out, kernel)
         return out
