@@ -34,7 +34,7 @@ class LinearFn(Function):
         g2 = grad.reshape(-1, grad.shape[-1])
         gx = None
         if self.needs_grad(0):
-            if x.ndim == 2 and grad.ndim == 2 and not x.flags.c_contiguous and x.flags.f_contiguous:
+            if x.ndim == 2 and not x.flags.c_contiguous and x.flags.f_contiguous:
                 gx = (w.T @ grad.T).T  # in x's (column-major) layout, e.g. a flattened batch-last conv map
             else:
                 gx = grad @ w

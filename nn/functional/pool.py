@@ -127,8 +127,8 @@ class MaxPoolTiledFn(Function):
         x, out, kernel = self.saved
         tiled = all(s % k == 0 for s, k in zip(x.shape[2:], kernel))
         gx = (np.empty_like if tiled else np.zeros_like)(x, dtype=np.result_type(grad))
-        offsets = list(kernel_offsets(kernel))
-        if np.argsort(grad.strides).tolist() != np.argsort(out.strides).tolist():
+        offsets = kernel_offsets(kernel)
+        if grad.strides != out.strides:  # another memory order (or dtype, or a broadcast)
             grad = _like(out, grad)  # one copy into out's memory order, instead of four mismatched passes
         hit = np.empty_like(out, dtype=bool)  # out's memory order, so every step runs in one order
         free = np.empty_like(out, dtype=bool)  # outputs whose maximum has not been routed yet
