@@ -85,3 +85,27 @@ def test_cnn_step_fast_paths_equal_the_composites(dtype, tol):
     assert fast[0] == pytest.approx(comp[0], rel=tol)
     for f, c in zip(fast[1:], comp[1:]):
         np.testing.assert_allclose(f, c, rtol=0, atol=tol * max(np.abs(c).max(), 1e-30) * 10)
+
+
+def test_relu_reuses_read_only_zeros_laid_out_as_its_input():
+    from tinygrad_edu.ops import unary
+
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((6, 9, 9, 64)).astype(np.float32)
+    base[0, 0, 0, :3] = [-np.inf, np.inf, -0.0]
+    x = base.transpose(3, 0, 1, 2)  # batch-last memory, as a conv's output
+    for _ in range(2):  # the second call takes the kept zeros
+        v = Value(x)
+        y = v.relu()
+        y.sum().backward()
+        np.testing.assert_array_equal(y.data, np.where(x > 0, x, 0))
+        assert not np.isnan(y.data).any()
+        np.testing.assert_array_equal(v.grad, (x > 0).astype(np.float32))
+    z = unary.zeros_as(x)
+    assert z is unary.zeros_as(x) and z.strides == x.strides and not z.any()
+    with pytest.raises(ValueError):  # nobody can write into the shared zeros
+        z[0, 0, 0, 0] = 1.0
+    assert z is not unary.zeros_as(np.ascontiguousarray(x))  # another layout, other zeros
+    big = np.ones(unary.ZEROS_CACHE_BYTES // 4 + 1, np.float32)
+    assert not unary.zeros_as(big).any() and all(a.nbytes <= unary.ZEROS_CACHE_BYTES for a in unary._ZEROS.values())
+    assert sum(a.nbytes for a in unary._ZEROS.values()) <= unary.ZEROS_CACHE_BYTES
