@@ -1,7 +1,7 @@
 """Sustained training loops, timed the way a user runs them: each library in its own process,
 thousands of steps back to back, in the default thread setting and with one thread.
 
-    .venv/bin/python bench/sustained.py                 # all workloads, both settings, 3 rounds
+    .venv/bin/python bench/sustained.py                 # all workloads, both settings, 5 rounds
     .venv/bin/python bench/sustained.py --quick         # 2 rounds, shorter windows, W5 at 100,000 nodes
     .venv/bin/python bench/sustained.py --only W2,D1 --settings 1
 
@@ -11,9 +11,11 @@ Method:
   window (`--seconds`, at least MIN_STEPS steps). The process's figure is the window's wall time
   divided by its steps: a throughput, with the garbage collector, the allocator and page faults
   included exactly as in a user's loop (nothing is collected or frozen around the timing).
-- Rounds: every workload and system once per round, the order of the systems rotating from round
-  to round, so drifts of a shared machine hit every system alike. A figure is the median over
-  rounds; the spread is the min-max over rounds. Ratios are ratios of medians of one run.
+- Rounds: every workload, system and thread setting once per round, the order of the systems
+  rotating from round to round, so drifts of a shared machine hit every system and both settings
+  alike (on this 2-core machine the same code's step time drifts up to 2x over minutes). A figure
+  is the median over rounds (5 by default: one slow window moves a median of five less than one of
+  three); the spread is the min-max over rounds. Ratios are ratios of medians of one run.
 - Thread settings. "default": every library as installed: numpy's and torch's own thread
   counts, and ours whatever `tinygrad_edu.threads` chooses; the runner removes
   OMP/OPENBLAS/MKL_NUM_THREADS from the children's environment (the Makefile exports one).
@@ -170,8 +172,8 @@ def run(keys: list[str], settings: list[str], rounds: int, seconds: float, w5_no
     mods = workloads()
     runs: dict = {s: {} for s in settings}
     loads: list[str] = []
-    for setting in settings:
-        for r in range(rounds):
+    for r in range(rounds):  # both settings in every round: a drift of the machine hits both alike
+        for setting in settings:
             before = load()
             t_round = time.time()
             for key in keys:
@@ -373,9 +375,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--worker", nargs=3, metavar=("KEY", "SYSTEM", "SECONDS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.rounds is None:
-        args.rounds = 2 if args.quick else 3
+        args.rounds = 2 if args.quick else 5
     if args.seconds is None:
-        args.seconds = 0.6 if args.quick else 1.5
+        args.seconds = 0.6 if args.quick else 1.0
     return args
 
 

@@ -63,14 +63,16 @@ def test_linear_init_names(init):
 
 @given(n=st.integers(2, 6), fin=st.integers(2, 7), fout=st.integers(1, 6))
 def test_column_major_input_gets_its_gradient_in_its_own_layout(n, fin, fout):
-    """A column-major input (a flattened batch-last conv map) takes the (W^T G^T)^T path for
-    dL/dX; its gradients equal the C-order input's and autograd's."""
+    """A column-major input (a flattened batch-last conv map) takes the (W X^T)^T, (W^T G^T)^T
+    and (X^T G)^T paths; its output and gradients equal the C-order input's and autograd's."""
     x, w, b = randn(n, fin), randn(fout, fin), randn(fout)
     xf = np.asfortranarray(x)
     assert not xf.flags.c_contiguous
     out, (gx, gw, gb), u = grads_of(lambda x, w, b: linear(x, w, b), xf, w, b)
-    _, (gx_c, gw_c, gb_c), _ = grads_of(lambda x, w, b: linear(x, w, b), x, w, b)
+    out_c, (gx_c, gw_c, gb_c), _ = grads_of(lambda x, w, b: linear(x, w, b), x, w, b)
     ref = lambda x, w, b: anp.dot(x, w.T) + b  # noqa: E731
+    np.testing.assert_allclose(np.asarray(out), np.asarray(out_c), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(np.asarray(out), ref(x, w, b), rtol=1e-12, atol=1e-12)
     for g, c, r in zip((gx, gw, gb), (gx_c, gw_c, gb_c), autograd_grads(ref, u, x, w, b)):
         np.testing.assert_allclose(g, c, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)

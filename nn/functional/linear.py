@@ -21,7 +21,9 @@ class LinearFn(Function):
         if np.ndim(x) == 0 or np.shape(x)[-1] != w.shape[1]:
             raise ValueError(f"input's last dimension must be in_features={w.shape[1]}, got shape {np.shape(x)}")
         self.saved = (x, w)
-        out = x @ w.T
+        # a column-major x (the flattened batch-last conv map): OpenBLAS runs W X^T on the C-order
+        # X^T 1.5x faster than X W^T on the column-major X
+        out = (w @ x.T).T if _column_major(x) else x @ w.T
         if b is not None:
             if out.dtype == np.result_type(out, b):
                 out += b  # out is a fresh array: add in place, no copy
@@ -33,12 +35,12 @@ class LinearFn(Function):
         x, w = self.saved
         g2 = grad.reshape(-1, grad.shape[-1])
         gx = None
+        colmajor = _column_major(x)
         if self.needs_grad(0):
-            if x.ndim == 2 and not x.flags.c_contiguous and x.flags.f_contiguous:
-                gx = (w.T @ grad.T).T  # in x's (column-major) layout, e.g. a flattened batch-last conv map
-            else:
-                gx = grad @ w
-        gw = (g2.T @ x.reshape(-1, x.shape[-1])) if self.needs_grad(1) else None
+            gx = (w.T @ grad.T).T if colmajor else grad @ w  # in x's own layout
+        gw = None
+        if self.needs_grad(1):  # G^T X, or (X^T G)^T on the C-order X^T: 2x faster there
+            gw = (x.T @ g2).T if colmajor else g2.T @ x.reshape(-1, x.shape[-1])
         if len(self.parents) == 2:
             return gx, gw
         gb = g2.sum(axis=0) if self.needs_grad(2) else None
@@ -48,6 +50,10 @@ class LinearFn(Function):
         """The same map from primitives (matmul, transpose, add): differentiated under create_graph."""
         y = x @ w.T
         return y if b is None else y + b
+
+
+def _column_major(x: np.ndarray) -> bool:
+    return x.ndim == 2 and not x.flags.c_contiguous and x.flags.f_contiguous
 
 
 def linear(x: Any, weight: Value, bias: Value | None = None) -> Value:
