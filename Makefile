@@ -30,7 +30,7 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
-# Sustained loops in both thread settings, then the single-call table: about 8 minutes.
+# Sustained loops in both thread settings, then the single-call table: about 15 minutes.
 # `make bench BENCH_ARGS=--quick` takes about 3.
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

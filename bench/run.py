@@ -1,6 +1,6 @@
 """`make bench`: sustained training loops (the figures that count), then the single-call table.
 
-    make bench                                   # or: .venv/bin/python bench/run.py   (about 8 min)
+    make bench                                   # or: .venv/bin/python bench/run.py   (about 15 min)
     .venv/bin/python bench/run.py --quick        # about 3 min
     .venv/bin/python bench/run.py --only W2,D1 --settings 1 --no-single-call
 

@@ -87,8 +87,11 @@ def test_cnn_step_fast_paths_equal_the_composites(dtype, tol):
         np.testing.assert_allclose(f, c, rtol=0, atol=tol * max(np.abs(c).max(), 1e-30) * 10)
 
 
-def test_relu_reuses_read_only_zeros_laid_out_as_its_input():
+def test_relu_reuses_read_only_zeros_laid_out_as_its_input(monkeypatch):
     from tinygrad_edu.ops import unary
+
+    monkeypatch.setattr(unary, "_ZEROS", {})
+    monkeypatch.setattr(unary, "ZEROS_CACHE_BYTES", 4 << 20)  # 4 MiB: room for x's zeros (124 KiB)
 
     rng = np.random.default_rng(1)
     base = rng.standard_normal((6, 9, 9, 64)).astype(np.float32)
@@ -107,5 +110,9 @@ def test_relu_reuses_read_only_zeros_laid_out_as_its_input():
         z[0, 0, 0, 0] = 1.0
     assert z is not unary.zeros_as(np.ascontiguousarray(x))  # another layout, other zeros
     big = np.ones(unary.ZEROS_CACHE_BYTES // 4 + 1, np.float32)
-    assert not unary.zeros_as(big).any() and all(a.nbytes <= unary.ZEROS_CACHE_BYTES for a in unary._ZEROS.values())
+    assert not unary.zeros_as(big).any()
+    assert unary.zeros_as(x) is z  # a too large array is not kept, and pushes nothing out
+    for n in range(1, 6):  # shapes past the budget push out the oldest
+        unary.zeros_as(np.ones((n, unary.ZEROS_CACHE_BYTES // 16), np.float32))
     assert sum(a.nbytes for a in unary._ZEROS.values()) <= unary.ZEROS_CACHE_BYTES
+    assert unary.zeros_as(x) is not z

@@ -19,6 +19,12 @@ larger figures). One thread loses up to 30% on an idle machine and wins 4-15x on
 so it is the default; set TINYGRAD_EDU_THREADS=default (or any of the variables below) on a
 machine you have to yourself.
 
+Two ways to get a second core's help without the spinning were measured too (W2, ms per step):
+OpenBLAS's two threads with OPENBLAS_THREAD_TIMEOUT=4 (its threads sleep at once instead of
+spinning) ran 2.1-2.4 on the idle machine but 3.4-3.5 beside one CPU-bound process, where one
+thread ran 2.4-2.5; and splitting a product over a thread of our own that sleeps between jobs
+pays about 100 us per wake-up on this machine, more than half of W2's largest product saves.
+
 So `import tinygrad_edu` applies, once, before anything is computed:
 
 - if you set any of OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS: nothing (yours rules);

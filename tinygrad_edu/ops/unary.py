@@ -138,11 +138,12 @@ def zeros_as(x: np.ndarray) -> np.ndarray:
     z = _ZEROS.get(key)
     if z is None:
         z = np.zeros_like(x)  # x's memory order (the conv's batch-last), so the loop runs in one order
+        if z.nbytes > ZEROS_CACHE_BYTES:
+            return z
         z.flags.writeable = False
         while _ZEROS and sum(a.nbytes for a in _ZEROS.values()) + z.nbytes > ZEROS_CACHE_BYTES:
             _ZEROS.pop(next(iter(_ZEROS)))  # the oldest shape
-        if z.nbytes <= ZEROS_CACHE_BYTES:
-            _ZEROS[key] = z
+        _ZEROS[key] = z
     return z
 
 
