@@ -17,6 +17,7 @@ each leaf's in a small dict, so a million-node chain costs its graph plus 40-50 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -25,6 +26,14 @@ import numpy as np
 from .function import Function, check_finite, op_name
 from .inplace import CLOCK, InplaceModificationError, modified_since, release
 from .mode import MODE, enable_grad
+
+def _one_reference() -> int:
+    """What sys.getrefcount reports for an array held by one local variable (interpreters differ)."""
+    probe = np.empty(0)
+    return sys.getrefcount(probe)
+
+
+_ONE_REFERENCE = _one_reference()  # run_backward keeps a leaf's first gradient uncopied at this count
 
 HOOKS = [0]  # how many tensor hooks exist: the walk looks for them only when there are some
 
@@ -281,13 +290,18 @@ def run_backward(root: Value, grad: Any, create_graph: bool) -> None:
             leaves, empty = gp.leaves, gp.empty
             for node in gp.order:
                 ctx = node._ctx
-                g = leaves[node] if ctx is None else ctx._pending
                 if not create_graph:
                     if ctx is not None:
+                        g = ctx._pending
                         node._grad = None if g is empty else g
-                    elif g is not None:
-                        node._accumulate(g)
-                elif ctx is not None:  # create_graph: each gradient is a Value
+                    else:
+                        g = leaves.pop(node)  # out of the dict: a fresh gradient is now held by g alone
+                        if g is not None:
+                            sole = sys.getrefcount(g) <= _ONE_REFERENCE  # before g is pushed as an argument
+                            node._accumulate(g, sole)
+                    continue
+                g = leaves[node] if ctx is None else ctx._pending
+                if ctx is not None:  # create_graph: each gradient is a Value
                     node._grad_value = None if g is empty else g
                     node._grad = None if g is empty else g._data
                 elif g is not None:

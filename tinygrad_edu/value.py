@@ -303,11 +303,15 @@ class Value(TensorMethods):
             raise ValueError(f"backward: grad has shape {seed.shape} but the output has shape {self.shape}")
         return seed
 
-    def _accumulate(self, g: Any) -> None:
+    def _accumulate(self, g: Any, sole: bool = False) -> None:
+        """.grad += g. `sole`: nothing else holds g (see autograd.sole_reference), so a first
+        gradient can be kept as it is instead of copied, as torch's AccumulateGrad steals it."""
         if self._grad is None:
-            # Own a fresh buffer: g may be the very array handed to another input (x + y).
             if type(g) is np.ndarray and g.shape == self.shape and g.dtype == self.dtype:
-                self._grad = g.copy()  # the common case, without broadcast_to's overhead
+                # Own the buffer: g may be the very array handed to another input (x + y), unless
+                # it is a C-order array of its own that nobody else refers to.
+                keep = sole and g.base is None and g.flags.c_contiguous and g.flags.writeable
+                self._grad = g if keep else g.copy()  # the common case, without broadcast_to's overhead
             else:
                 self._grad = np.array(np.broadcast_to(g, self.shape), dtype=self.dtype)
         else:
