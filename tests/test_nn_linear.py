@@ -76,3 +76,29 @@ def test_column_major_input_gets_its_gradient_in_its_own_layout(n, fin, fout):
     for g, c, r in zip((gx, gw, gb), (gx_c, gw_c, gb_c), autograd_grads(ref, u, x, w, b)):
         np.testing.assert_allclose(g, c, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-6), (np.float64, 1e-12)])
+def test_two_layers_in_the_transposed_orientation_equal_the_plain_products(dtype, tol):
+    """A 2-D input takes Y = (W X^T)^T, so the second Linear gets a column-major input; the loss's
+    gradients equal the textbook X W^T, G^T X, G W products (relative to the largest entry)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((128, 784)).astype(dtype)
+    w1, b1 = (rng.standard_normal((256, 784)) * 0.05).astype(dtype), rng.standard_normal(256).astype(dtype)
+    w2, b2 = (rng.standard_normal((10, 256)) * 0.05).astype(dtype), rng.standard_normal(10).astype(dtype)
+    seed = rng.standard_normal((128, 10)).astype(dtype)
+    from tinygrad_edu import Value
+
+    W1, B1, W2, B2 = (Value(a.copy()) for a in (w1, b1, w2, b2))
+    h = linear(x, W1, B1)
+    assert h.data.flags.f_contiguous and not h.data.flags.c_contiguous
+    y = linear(h, W2, B2)
+    y.backward(seed)
+    h_ref = x @ w1.T + b1  # the plain products, in the same dtype
+    y_ref = h_ref @ w2.T + b2
+    gh = seed @ w2
+    refs = [(y.data, y_ref), (W2.grad, seed.T @ h_ref), (B2.grad, seed.sum(0)), (W1.grad, gh.T @ x),
+            (B1.grad, gh.sum(0))]
+    for ours, ref in refs:
+        assert ours.dtype == dtype
+        np.testing.assert_allclose(ours, ref, rtol=tol, atol=tol * np.abs(ref).max())
