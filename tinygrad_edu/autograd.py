@@ -27,6 +27,7 @@ from .function import Function, check_finite, op_name
 from .inplace import CLOCK, InplaceModificationError, modified_since, release
 from .mode import MODE, enable_grad
 
+
 def _one_reference() -> int:
     """What sys.getrefcount reports for an array held by one local variable (interpreters differ)."""
     probe = np.empty(0)
