@@ -304,7 +304,7 @@ class Value(TensorMethods):
         return seed
 
     def _accumulate(self, g: Any, sole: bool = False) -> None:
-        """.grad += g. `sole`: nothing else holds g (see autograd.sole_reference), so a first
+        """.grad += g. `sole`: nothing else holds g (autograd.run_backward checks), so a first
         gradient can be kept as it is instead of copied, as torch's AccumulateGrad steals it."""
         if self._grad is None:
             if type(g) is np.ndarray and g.shape == self.shape and g.dtype == self.dtype:
