@@ -244,3 +244,39 @@ def test_conv2d_layer():
     assert Conv2d(2, 3, (3, 1), bias=False)(x).shape == (2, 3, 3, 5)
     with pytest.raises(ValueError, match="expected input"):
         conv(randn(2, 3, 5, 5))
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-6), (np.float64, 1e-12)])
+@pytest.mark.parametrize("shape,cout,kw", [((64, 1, 8, 8), 16, dict(padding=1)),
+                                           ((5, 3, 9, 7), 4, dict(stride=2, padding=(1, 2), dilation=(1, 2))),
+                                           ((8, 2, 40), 6, dict(stride=2, padding=1))])
+def test_bias_in_the_product_equals_adding_it_after(dtype, tol, shape, cout, kw):
+    """One group with a bias of the input's dtype: the bias rides in the im2col product ([W | b] @
+    [cols; 1]) and its gradient comes out of the weight gradient's product. Output and all three
+    gradients equal the convolution without a bias plus b added after (relative to the largest entry);
+    a frozen weight, a bias of another dtype and groups=2 take the separate sum."""
+    r = np.random.default_rng(3)
+    nsp = len(shape) - 2
+    conv = F.conv1d if nsp == 1 else F.conv2d
+    x = r.standard_normal(shape).astype(dtype)
+    w = r.standard_normal((cout, shape[1], *(3,) * nsp)).astype(dtype)
+    b = r.standard_normal(cout).astype(dtype)
+    bshape = (1, cout) + (1,) * nsp
+    fused = _run(lambda x, w, b: conv(x, w, b, **kw), [x, w, b])
+    plain = _run(lambda x, w, b: conv(x, w, None, **kw) + b.reshape(bshape), [x, w, b])
+    for ours, ref in zip([fused[0], *fused[1]], [plain[0], *plain[1]]):
+        assert ours.dtype == dtype and ours.shape == ref.shape
+        np.testing.assert_allclose(ours, ref, rtol=tol, atol=tol * np.abs(ref).max())
+    xv, wv, bv = Value(x), Value(w, requires_grad=False), Value(b)
+    y = conv(xv, wv, bv, **kw)
+    y.backward(np.ones(y.shape, dtype))
+    np.testing.assert_allclose(bv.grad, np.full(cout, np.prod(y.shape) / cout), rtol=tol)
+    assert wv.grad is None or not np.any(wv.grad)
+    b64 = Value(b.astype(np.float64))
+    y64 = conv(Value(x), Value(w), b64, **kw)
+    np.testing.assert_allclose(y64.data, plain[0], rtol=tol * 10, atol=tol * 10 * np.abs(plain[0]).max())
+    if shape[1] % 2 == 0:
+        g2 = _run(lambda x, w, b: conv(x, w, b, groups=2, **kw), [x, w[:, : shape[1] // 2], b])
+        p2 = _run(lambda x, w, b: conv(x, w, None, groups=2, **kw) + b.reshape(bshape), [x, w[:, : shape[1] // 2], b])
+        for ours, ref in zip([g2[0], *g2[1]], [p2[0], *p2[1]]):
+            np.testing.assert_allclose(ours, ref, rtol=tol, atol=tol * np.abs(ref).max())

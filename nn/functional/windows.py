@@ -143,11 +143,12 @@ def sliding_windows(xp: np.ndarray, kernel, stride, dilation) -> np.ndarray:
 
 
 def im2col(xp: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
-           dilation: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+           dilation: tuple[int, ...], ones_row: bool = False) -> tuple[np.ndarray, tuple[int, ...]]:
     """xp (C, *S, N) -> (cols (C*K, L*N), out_shape).
 
     cols[(c, k), (l, n)] = xp[c, s*l + d*k, n] (multi-index k over the kernel, l over the output):
-    one strided view (C, *kernel, *out, N) of xp, then one copy.
+    one strided view (C, *kernel, *out, N) of xp, then one copy. `ones_row`: cols gets one more
+    row, all ones, so [W | b] @ cols is W @ cols + b (the bias rides in the product).
     """
     nsp = len(kernel)
     c, n = xp.shape[0], xp.shape[-1]
@@ -156,7 +157,13 @@ def im2col(xp: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
     win = as_strided(xp, (c, *kernel, *out_shape, n),
                      (xp.strides[0], *[st * d for st, d in zip(sp, dilation)],
                       *[st * s for st, s in zip(sp, stride)], xp.strides[-1]), writeable=False)
-    return win.reshape(c * int(np.prod(kernel)), int(np.prod(out_shape)) * n), out_shape
+    rows, width = c * int(np.prod(kernel)), int(np.prod(out_shape)) * n
+    if not ones_row:
+        return win.reshape(rows, width), out_shape
+    cols = np.empty((rows + 1, width), dtype=xp.dtype)
+    np.copyto(cols[:rows].reshape(win.shape), win)
+    cols[rows] = 1
+    return cols, out_shape
 
 
 def col2im(dcols: np.ndarray, xp_shape: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
