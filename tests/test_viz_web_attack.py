@@ -338,3 +338,70 @@ def test_the_reserved_slot_serves_small_drawings_only(monkeypatch):
     assert r.stats["cheap"] == 2 and r.stats["expensive"] == 2 and dot_children() == []
     with pytest.raises(ValueError, match="reserved"):
         render.Renderer(2, reserved=2)
+
+
+def _slow_starting_dot(tmp_path, monkeypatch, sleep: float) -> str:
+    """Put a `dot` first on PATH that records its niceness, sleeps `sleep` s (wall time, no CPU:
+    what a loaded machine does to a small layout) and then runs the real one."""
+    real, log = shutil.which("dot"), tmp_path / "nice.log"
+    fake = tmp_path / "bin" / "dot"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\nnice >> "{log}"\nsleep {sleep}\nexec "{real}" "$@"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    return str(log)
+
+
+def test_a_small_drawing_slowed_by_the_machine_keeps_its_reserved_slot(tmp_path, monkeypatch):
+    """The cheap budget counts dot's CPU time: a small drawing that waits 1 s for the CPU (here:
+    sleeps) is still drawn in the reserved slot, not moved to the expensive queue, where a flood
+    would shed it (the 503 a student saw when the machine was loaded)."""
+    from tinygrad_edu.expr import parse_expression
+    from viz import render
+    from viz.graph import draw_graph
+
+    log = _slow_starting_dot(tmp_path, monkeypatch, 1.0)
+    r = render.Renderer(2, queue_timeout=0.5, reserved=1, cheap_timeout=0.3)
+    small = draw_graph(parse_expression("tanh(x*w + b)", {"x": 1.0, "w": 2.0, "b": 3.0})).source
+    t = time.monotonic()
+    assert r.render(small, "svg", 5.0).startswith(b"<?xml")
+    assert time.monotonic() - t >= 1.0  # it did wait, 3x its cheap budget, in wall time
+    assert r.stats["cheap"] == 1 and r.stats["expensive"] == 0 and r.stats["killed"] == 0
+    with open(log) as f:
+        assert [int(n) for n in f.read().split()] == [0]  # small drawings run at normal priority
+    with pytest.raises(render.RenderTimeout, match="more than 0.6 s"):  # the wall-clock limit still holds
+        r.render(small + " ", "svg", 0.6)
+
+
+def test_expensive_drawings_run_at_lower_priority(tmp_path, monkeypatch):
+    from tinygrad_edu.expr import parse_expression
+    from viz import render
+    from viz.graph import draw_graph
+
+    log = _slow_starting_dot(tmp_path, monkeypatch, 0.0)
+    r = render.Renderer(2, reserved=1)
+    wide = draw_graph(parse_expression("+".join(["x"] * 40), {"x": 1.0})).source
+    assert not r.is_cheap(wide)
+    assert r.render(wide, "svg", 20.0).startswith(b"<?xml")
+    with open(log) as f:
+        assert [int(n) for n in f.read().split()] == [render._EXPENSIVE_NICE]
+
+
+def test_cpu_seconds_counts_the_process_and_its_children():
+    import subprocess
+    import sys
+
+    from viz import render
+
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass\ntime.sleep(30)"
+    proc = subprocess.Popen(["timeout", "-s", "KILL", "60", sys.executable, "-c", burn])  # the work is a grandchild
+    try:
+        deadline = time.monotonic() + 20
+        while (render._cpu_seconds(proc.pid) or 0.0) < 0.35 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        used = render._cpu_seconds(proc.pid)
+        assert used is not None and 0.35 <= used < 1.5
+    finally:
+        proc.kill()
+        proc.wait()
+    assert render._cpu_seconds(proc.pid) is None  # gone: /proc cannot tell

@@ -19,8 +19,13 @@ makes its crossing minimisation run for minutes. Three bounds keep any input che
 - shedding only what is expensive: `reserved` of the slots are kept for cheap drawings (at most
   `cheap_edges` edges, e.g. the graph of tanh(x*w + b)), so a flood of expensive drawings waits
   and is refused (RenderBusy) while small ones still get a slot at once. A drawing judged cheap
-  gets at most `cheap_timeout` seconds in a reserved slot; if it needs more it is killed and runs
-  again as an expensive one with the time it has left, so no input holds a reserved slot long.
+  gets at most `cheap_timeout` seconds of `dot`'s CPU time in a reserved slot; if it needs more it
+  is killed and runs again as an expensive one with the time it has left, so no input holds a
+  reserved slot long. CPU time, not the wall clock, because the wall clock measures the machine:
+  on a loaded machine a 30 ms layout can take seconds to finish and is still cheap. (Where
+  /proc is missing the budget falls back to wall time.)
+- priority: expensive drawings run under `nice -n 10`, so on a busy machine the cores go to the
+  server and to small drawings first.
 
 Finished renders are kept in an LRU cache bounded by total bytes, keyed by the SHA-256 of the
 DOT text and the format, so the same drawing is never laid out twice.
@@ -47,6 +52,8 @@ DOT_EFFORT_LIMITS = ("-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.3")
 CHEAP_EDGES = 64  # a drawing with at most this many edges lays out in well under 0.1 s, whatever its shape
 CHEAP_TIMEOUT = 1.5  # seconds a cheap drawing may hold a reserved slot
 _POLL = 0.05  # seconds between checks of the clock and of `cancelled`
+_EXPENSIVE_NICE = 10  # scheduling niceness of `dot` for drawings that are not cheap
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100  # /proc's unit of CPU time
 
 
 class RenderError(RuntimeError):
@@ -73,6 +80,23 @@ def _source(graph: Any) -> str:
     if not isinstance(source, str):
         raise TypeError(f"render: expected DOT text or a graphviz graph, got {type(graph).__name__}")
     return source
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of `pid` and its descendants (the `timeout` wrapper and `dot`),
+    read from /proc; None where /proc cannot tell."""
+    total, todo = 0.0, [pid]
+    try:
+        while todo:
+            p = todo.pop()
+            with open(f"/proc/{p}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()  # after "(comm)", which may hold spaces
+            total += (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime: fields 14, 15 of stat
+            with open(f"/proc/{p}/task/{p}/children", "rb") as f:
+                todo += [int(c) for c in f.read().split()]
+    except (OSError, ValueError, IndexError):
+        return None if p == pid else total  # a child that exited between the reads has no more to count
+    return total
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -185,7 +209,7 @@ class Renderer:
             self._slots.notify_all()
 
     def _in_slot(self, cheap: bool, exe: str, source: str, format: str, timeout: float,
-                 cancelled: Callable[[], bool] | None) -> bytes:
+                 cancelled: Callable[[], bool] | None, cpu_limit: float | None = None) -> bytes:
         if not self._acquire(cheap, cancelled):
             with self._lock:
                 self.stats["busy"] += 1
@@ -195,7 +219,7 @@ class Renderer:
             raise RenderBusy(f"the server is busy drawing other {kind}graphs ({self.max_concurrent} at once); "
                              "try again in a moment")
         try:
-            return self._run(exe, source, format, timeout, cancelled)
+            return self._run(exe, source, format, timeout, cancelled, cpu_limit, nice=0 if cheap else _EXPENSIVE_NICE)
         finally:
             self._release(cheap)
 
@@ -216,13 +240,15 @@ class Renderer:
         if exe is None:
             raise GraphvizNotFound()
         if self.reserved and self.is_cheap(source):
+            start = time.monotonic()
             try:
-                data = self._in_slot(True, exe, source, format, min(timeout, self.cheap_timeout), cancelled)
-            except RenderTimeout:
-                if timeout <= self.cheap_timeout:
-                    raise
+                data = self._in_slot(True, exe, source, format, timeout, cancelled, cpu_limit=self.cheap_timeout)
+            except _OverBudget:
+                left = timeout - (time.monotonic() - start)
+                if left <= 0:
+                    raise RenderTimeout(_too_slow(timeout)) from None
                 try:  # not cheap after all: out of the reserved slot, with the time it has left
-                    data = self._in_slot(False, exe, source, format, timeout - self.cheap_timeout, cancelled)
+                    data = self._in_slot(False, exe, source, format, left, cancelled)
                 except RenderTimeout:
                     raise RenderTimeout(_too_slow(timeout)) from None
         else:
@@ -230,11 +256,15 @@ class Renderer:
         self.cache.put(key, data)
         return data
 
-    def _run(self, exe: str, source: str, format: str, timeout: float,
-             cancelled: Callable[[], bool] | None) -> bytes:
-        deadline = time.monotonic() + timeout
-        proc = subprocess.Popen([*_hard_limit(timeout), exe, f"-T{format}", *DOT_EFFORT_LIMITS], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    def _run(self, exe: str, source: str, format: str, timeout: float, cancelled: Callable[[], bool] | None,
+             cpu_limit: float | None = None, nice: int = 0) -> bytes:
+        """One `dot` run, killed after `timeout` wall seconds or `cpu_limit` CPU seconds
+        (_OverBudget; wall seconds where /proc is missing), or when `cancelled()`."""
+        start = time.monotonic()
+        deadline = start + timeout
+        proc = subprocess.Popen([*_hard_limit(timeout), *_lower_priority(nice), exe, f"-T{format}", *DOT_EFFORT_LIMITS],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
         with self._lock:
             self.stats["started"] += 1
             self.stats["running"] += 1
@@ -247,13 +277,19 @@ class Renderer:
                     break
                 except subprocess.TimeoutExpired:
                     payload = None  # sent once; later calls only wait
-                if time.monotonic() > deadline or (cancelled is not None and cancelled()):
-                    timed_out = time.monotonic() > deadline
+                over = False
+                if cpu_limit is not None:
+                    used = _cpu_seconds(proc.pid)
+                    over = (used if used is not None else time.monotonic() - start) > cpu_limit
+                timed_out = time.monotonic() > deadline
+                if over or timed_out or (cancelled is not None and cancelled()):
                     _kill(proc)
                     with self._lock:
                         self.stats["killed"] += 1
                     if timed_out:
                         raise RenderTimeout(_too_slow(timeout))
+                    if over:
+                        raise _OverBudget(f"dot needed more than {cpu_limit:g} s of CPU time")
                     raise RenderCancelled("the drawing was cancelled")
         finally:
             if proc.poll() is None:  # an exception of our own (e.g. KeyboardInterrupt)
@@ -264,6 +300,16 @@ class Renderer:
             first = err.decode("utf-8", "replace").strip().splitlines()[:1]
             raise RenderError(f"Graphviz failed: {first[0] if first else 'exit status ' + str(proc.returncode)}")
         return out
+
+
+class _OverBudget(RenderError):
+    """A cheap drawing used up its CPU budget (internal: it is then drawn as an expensive one)."""
+
+
+def _lower_priority(nice: int) -> list[str]:
+    """coreutils' `nice -n N` in front of dot (nothing for N = 0 or where `nice` is missing)."""
+    wrapper = shutil.which("nice") if nice else None
+    return [wrapper, "-n", str(nice)] if wrapper else []
 
 
 def _hard_limit(timeout: float) -> list[str]:
