@@ -23,8 +23,14 @@ def sigmoid(x: Any, out: np.ndarray | None = None) -> Any:
     if out is None:
         return np.exp(-np.logaddexp(0, -x))
     with np.errstate(over="ignore"):
-        np.negative(x, out=out)
-        np.exp(out, out=out)
+        return sigmoid_into(x, out)
+
+
+def sigmoid_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """sigmoid(x, out) for a caller that already ignores overflow (np.errstate(over="ignore")
+    around a loop: entering errstate costs more than the four ufuncs on a recurrent cell's gates)."""
+    np.negative(x, out=out)
+    np.exp(out, out=out)
     out += 1.0
     return np.reciprocal(out, out=out)
 

@@ -87,6 +87,10 @@ class GRUSequenceFn(Function):
         da_r = (da_n * gh_n) r (1 - r),  dgh = [da_r, da_z, da_n * r],  dgi = [da_r, da_z, da_n],
         dh_prev = dh z + dgh W_hh;   then dW_ih = sum_t dgi_t^T x_t, dW_hh = sum_t dgh_t^T h_prev_t,
         db_ih = sum dgi, db_hh = sum dgh, dx_t = dgi_t W_ih  (one matrix product each, after the loop).
+    The loops cost what their numpy calls cost (the arrays are (B, H)), so everything that does not
+    need the previous step is done outside them: b_hh's r and z rows join the input projection, and
+    the factors (1 - z)(1 - n^2), (h_prev - n) z (1 - z) and gh_n r (1 - r) are computed for all
+    steps at once; the backward loop is then four products and one matrix product per step.
     `composite` is the cell loop itself, so the two agree and second order works.
     """
 
@@ -96,28 +100,31 @@ class GRUSequenceFn(Function):
         steps, batch = x.shape[:2]
         hs = h0.shape[-1]
         gi = (x.reshape(steps * batch, -1) @ w_ih.T + b_ih).reshape(steps, batch, 3 * hs)
-        w_hh_t = w_hh.T
+        gi[..., :2 * hs] += b_hh[:2 * hs]  # r and z add both biases: once here, not at every step
+        w_hh_t, b_hn = w_hh.T, b_hh[2 * hs:]
         dtype = np.result_type(gi, h0)
         out = np.empty((steps, batch, hs), dtype=dtype)
         rz_all = np.empty((steps, batch, 2 * hs), dtype=dtype)  # r | z per step
         n_all, ghn_all = np.empty_like(out), np.empty_like(out)
         h = h0
-        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-            gh = h @ w_hh_t
-            gh += b_hh
-            rz = rz_all[t]
-            np.add(gi[t, :, :2 * hs], gh[:, :2 * hs], out=rz)
-            numerics.sigmoid(rz, out=rz)
-            n = n_all[t]
-            ghn_all[t] = gh[:, 2 * hs:]
-            np.multiply(rz[:, :hs], gh[:, 2 * hs:], out=n)
-            n += gi[t, :, 2 * hs:]
-            np.tanh(n, out=n)
-            ht = out[t]
-            np.subtract(h, n, out=ht)  # h' = n + z (h - n)
-            ht *= rz[:, hs:]
-            ht += n
-            h = ht
+        # The loop runs one step at a time on (B, H) arrays, so its cost is the number of numpy
+        # calls: every term that does not need h_{t-1} is computed outside it.
+        with np.errstate(over="ignore"):  # e^-a = inf for a very negative gate: sigmoid 0, as wanted
+            for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+                gh = h @ w_hh_t
+                rz = rz_all[t]
+                np.add(gi[t, :, :2 * hs], gh[:, :2 * hs], out=rz)
+                numerics.sigmoid_into(rz, rz)
+                ghn, n = ghn_all[t], n_all[t]
+                np.add(gh[:, 2 * hs:], b_hn, out=ghn)  # W_hn h + b_hn
+                np.multiply(rz[:, :hs], ghn, out=n)
+                n += gi[t, :, 2 * hs:]
+                np.tanh(n, out=n)
+                ht = out[t]
+                np.subtract(h, n, out=ht)  # h' = n + z (h - n)
+                ht *= rz[:, hs:]
+                ht += n
+                h = ht
         self.saved = (x, h0, w_ih, w_hh, rz_all, n_all, ghn_all, out, reverse)
         return out
 
@@ -126,26 +133,25 @@ class GRUSequenceFn(Function):
         steps, batch, hs = n_all.shape
         h0b = h0[None]
         hprev_all = np.concatenate([out[1:], h0b]) if reverse else np.concatenate([h0b, out[:-1]])
-        dgi = np.empty((steps, batch, 3 * hs), dtype=grad.dtype)
-        dgh = np.empty_like(dgi)
+        r_all, z_all = rz_all[..., :hs], rz_all[..., hs:]
+        # The local derivatives that do not depend on dh, for all steps at once:
+        #   da_n = dh * (1 - z)(1 - n^2),  da_z = dh * (h_prev - n) z (1 - z),  da_r = da_n * gh_n r (1 - r)
+        dn_dh = (1.0 - z_all) * (1.0 - n_all * n_all)
+        dz_dh = (hprev_all - n_all) * z_all * (1.0 - z_all)
+        dr_dn = ghn_all * r_all * (1.0 - r_all)
+        dgh = np.empty((steps, batch, 3 * hs), dtype=grad.dtype)
+        dgi_n = np.empty((steps, batch, hs), dtype=grad.dtype)  # dgi = [da_r, da_z, da_n]: r, z shared with dgh
         carry = np.zeros((batch, hs), dtype=grad.dtype)
         for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
             dh = grad[t] + carry
-            r, z, n = rz_all[t, :, :hs], rz_all[t, :, hs:], n_all[t]
-            da_n = dgi[t, :, 2 * hs:]
-            np.multiply(dh, 1.0 - z, out=da_n)
-            da_n *= 1.0 - n * n
-            da_z = dgi[t, :, hs:2 * hs]
-            np.subtract(hprev_all[t], n, out=da_z)
-            da_z *= dh
-            da_z *= z * (1.0 - z)
-            da_r = dgi[t, :, :hs]
-            np.multiply(da_n, ghn_all[t], out=da_r)
-            da_r *= r * (1.0 - r)
-            dgh[t, :, :2 * hs] = dgi[t, :, :2 * hs]
-            np.multiply(da_n, r, out=dgh[t, :, 2 * hs:])
-            carry = dh * z
-            carry += dgh[t] @ w_hh
+            da_n, dgh_t = dgi_n[t], dgh[t]
+            np.multiply(dh, dn_dh[t], out=da_n)
+            np.multiply(dh, dz_dh[t], out=dgh_t[:, hs:2 * hs])
+            np.multiply(da_n, dr_dn[t], out=dgh_t[:, :hs])
+            np.multiply(da_n, r_all[t], out=dgh_t[:, 2 * hs:])
+            carry = dh * z_all[t]
+            carry += dgh_t @ w_hh
+        dgi = np.concatenate([dgh[..., :2 * hs], dgi_n], axis=-1)
         gi2, gh2 = dgi.reshape(steps * batch, -1), dgh.reshape(steps * batch, -1)
         gx = (gi2 @ w_ih).reshape(x.shape) if self.needs_grad(0) else None
         gw_ih = gi2.T @ x.reshape(steps * batch, -1) if self.needs_grad(2) else None
