@@ -50,7 +50,7 @@ __all__ = ["ByteCache", "Renderer", "RenderError", "RenderTimeout", "RenderBusy"
 
 DOT_EFFORT_LIMITS = ("-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.3")
 CHEAP_EDGES = 64  # a drawing with at most this many edges lays out in well under 0.1 s, whatever its shape
-CHEAP_TIMEOUT = 1.5  # seconds a cheap drawing may hold a reserved slot
+CHEAP_TIMEOUT = 1.5  # seconds of dot's CPU time a cheap drawing may use in a reserved slot
 _POLL = 0.05  # seconds between checks of the clock and of `cancelled`
 _EXPENSIVE_NICE = 10  # scheduling niceness of `dot` for drawings that are not cheap
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100  # /proc's unit of CPU time

@@ -136,8 +136,9 @@ class GRUSequenceFn(Function):
         r_all, z_all = rz_all[..., :hs], rz_all[..., hs:]
         # The local derivatives that do not depend on dh, for all steps at once:
         #   da_n = dh * (1 - z)(1 - n^2),  da_z = dh * (h_prev - n) z (1 - z),  da_r = da_n * gh_n r (1 - r)
-        dn_dh = (1.0 - z_all) * (1.0 - n_all * n_all)
-        dz_dh = (hprev_all - n_all) * z_all * (1.0 - z_all)
+        one_minus_z = 1.0 - z_all
+        dn_dh = one_minus_z * (1.0 - n_all * n_all)
+        dz_dh = (hprev_all - n_all) * z_all * one_minus_z
         dr_dn = ghn_all * r_all * (1.0 - r_all)
         dgh = np.empty((steps, batch, 3 * hs), dtype=grad.dtype)
         dgi_n = np.empty((steps, batch, hs), dtype=grad.dtype)  # dgi = [da_r, da_z, da_n]: r, z shared with dgh
@@ -156,7 +157,9 @@ class GRUSequenceFn(Function):
         gx = (gi2 @ w_ih).reshape(x.shape) if self.needs_grad(0) else None
         gw_ih = gi2.T @ x.reshape(steps * batch, -1) if self.needs_grad(2) else None
         gw_hh = gh2.T @ hprev_all.reshape(steps * batch, hs) if self.needs_grad(3) else None
-        return gx, carry, gw_ih, gw_hh, gi2.sum(axis=0), gh2.sum(axis=0)
+        gb_hh = gh2.sum(axis=0)  # its r, z part is also b_ih's: summed once
+        gb_ih = np.concatenate([gb_hh[:2 * hs], dgi_n.reshape(steps * batch, hs).sum(axis=0)])
+        return gx, carry, gw_ih, gw_hh, gb_ih, gb_hh
 
     def composite(self, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
         """The cell loop: h_t = gru_cell(x_t, h_{t-1}), stacked."""
