@@ -24,6 +24,13 @@ OpenBLAS's two threads with OPENBLAS_THREAD_TIMEOUT=4 (its threads sleep at once
 spinning) ran 2.1-2.4 on the idle machine but 3.4-3.5 beside one CPU-bound process, where one
 thread ran 2.4-2.5; and splitting a product over a thread of our own that sleeps between jobs
 pays about 100 us per wake-up on this machine, more than half of W2's largest product saves.
+A split whose halves are *claimed* (the caller runs every half the sleeping worker has not
+started yet, so a late worker costs nothing) was measured on W2 as well: its six large jobs
+(the 784-256 and 256-128 products, Adam's 200,704-element update) cut in two. Medians of 7
+windows, 3 processes each: 2.7-2.9 ms per step against 2.8-3.2 with one thread on the idle
+machine, 3.4-4.0 against 2.7-3.3 beside one CPU-bound process; cutting in 4 or 8 parts was
+slower in both. The halves on two cores took 1.2-1.4 ms where the whole took 2.0 on one. It
+is not used: idle it gains under a tenth, busy it loses a fifth.
 
 So `import tinygrad_edu` applies, once, before anything is computed:
 
