@@ -88,6 +88,8 @@ class Layer(Module):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(int(nout))]
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        # numbers become constant Values here, once, rather than in each neuron's op (nout times)
+        x = [xi if isinstance(xi, Value) else Value(xi, requires_grad=False) for xi in x]
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
