@@ -90,3 +90,21 @@ def test_unfused_neuron_builds_micrographs_graph_with_the_same_gradients():
     ops = {v.op for v in topological_order(out_p)}
     assert "dot" not in ops and {"mul", "add", "relu"} <= ops
     assert np.isfinite(out_p.item())
+
+
+def test_layer_wraps_number_inputs_once_for_all_its_neurons():
+    """Numbers become one constant Value each, shared by every neuron's op (not one per neuron),
+    and the outputs are the plain w . x + b."""
+    from tinygrad_edu import topological_order
+
+    manual_seed(2)
+    layer = Layer(2, 3, nonlin=False)
+    outs = layer([0.5, -1.0])
+    inputs = [[p for p in o._ctx.parents if not p.requires_grad] for o in outs]
+    assert all(len(xs) == 2 for xs in inputs)
+    assert all(a is b for xs in inputs[1:] for a, b in zip(xs, inputs[0]))
+    assert [float(x.data) for x in inputs[0]] == [0.5, -1.0]
+    for n, o in zip(layer.neurons, outs):
+        assert o.item() == float(np.dot([p.data for p in n.w], [0.5, -1.0]) + n.b.data)
+    drawn = {id(v) for o in outs for v in topological_order(o) if not v.requires_grad}
+    assert drawn == {id(x) for x in inputs[0]}  # a drawing of the layer shows 2 input boxes, not 6

@@ -259,6 +259,22 @@ def test_relu_equals_the_plain_formula(dtype):
     np.testing.assert_array_equal(v.grad, g * (x > 0))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_of_numpy_scalars_equals_np_maximum_for_every_kind_of_value(dtype):
+    """The scalar path picks x or 0 instead of calling np.maximum: same value, type and gradient."""
+    for x in (-np.inf, -2.5, -0.0, 0.0, 1e-30, 3.0, np.inf, np.nan):
+        v = Value(np.array(x, dtype))
+        assert type(v.data) is not np.ndarray or v.data.ndim == 0
+        x0 = dtype(x)
+        v._data = x0  # a numpy scalar, as an op of the scalar engine (nn.scalar's dot) produces
+        y = v.relu()
+        want = np.maximum(x0, np.zeros((), dtype))
+        assert type(y.data) is type(want) and y.data.dtype == dtype, (x, type(y.data))
+        np.testing.assert_array_equal(y.data, want)
+        y.backward()
+        assert float(v.grad) == (1.0 if x > 0 else 0.0)
+
+
 def test_relu_of_a_scalar_stays_a_scalar():
     for x in (-2.0, 3.0):
         v = Value(x)
