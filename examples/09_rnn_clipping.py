@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 from _common import OUT, QUICK
+from tqdm import tqdm
 
 import nn
 import optim
@@ -38,7 +39,7 @@ def train(kind, max_norm):
     params = rnn.parameters() + head.parameters()
     opt = optim.SGD(params, lr=LR)
     norms, losses = [], []
-    for _ in range(STEPS):
+    for _ in tqdm(range(STEPS), desc=f"{kind} max_norm={max_norm}", unit="step", leave=False):
         X, y = adding_batch(rng)
         out, h_n = rnn(X)                       # out: (T, B, H); the answer is read from the last step
         loss = ((head(out[-1]) - y) ** 2).mean()

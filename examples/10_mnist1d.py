@@ -12,6 +12,7 @@ does exactly as well as before.
 
 import numpy as np
 from _common import QUICK
+from tqdm import tqdm
 
 import nn
 import optim
@@ -48,12 +49,12 @@ def mlp():
     return nn.MLP(40, [100, 100], 10, dtype=f32)
 
 
-def train(make, data):
+def train(name, make, data):
     (X, y), (Xt, yt) = data
     manual_seed(0)
     model = make()
     opt = optim.Adam(model.parameters(), lr=1e-2)
-    for step in range(STEPS):
+    for step in tqdm(range(STEPS), desc=name, unit="step", leave=False):
         i = (step * 100) % len(X)
         loss = nn.cross_entropy(model(X[i:i + 100]), y[i:i + 100])
         opt.zero_grad()
@@ -65,6 +66,7 @@ def train(make, data):
 
 for shuffled in (False, True):
     data = nn.data.load_mnist1d(shuffle_seq=shuffled)
-    accs = {name: train(make, data) for name, make in [("MLP", mlp), ("CNN", CNN), ("GRU", GRU)]}
+    tag = " (shuffled)" if shuffled else ""
+    accs = {name: train(name + tag, make, data) for name, make in [("MLP", mlp), ("CNN", CNN), ("GRU", GRU)]}
     print(f"{'shuffled' if shuffled else 'original'} MNIST-1D, {STEPS} steps: "
           + "  ".join(f"{k} {v:.1f}%" for k, v in accs.items()))
