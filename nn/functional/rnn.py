@@ -88,9 +88,10 @@ class GRUSequenceFn(Function):
         dh_prev = dh z + dgh W_hh;   then dW_ih = sum_t dgi_t^T x_t, dW_hh = sum_t dgh_t^T h_prev_t,
         db_ih = sum dgi, db_hh = sum dgh, dx_t = dgi_t W_ih  (one matrix product each, after the loop).
     The loops cost what their numpy calls cost (one step's arrays are small), so everything that
-    does not need the previous step is done outside them: b_hh's r and z rows join the input projection, and
-    the factors (1 - z)(1 - n^2), (h_prev - n) z (1 - z) and gh_n r (1 - r) are computed for all
-    steps at once; the backward loop is then four products and one matrix product per step.
+    does not need the previous step is done outside them: b_hh's r and z rows join the input
+    projection, and the factors (1 - z)(1 - n^2), (h_prev - n) z (1 - z) and gh_n r (1 - r) are
+    computed for all steps at once; the backward loop is then four products and one matrix
+    product per step.
     Inside, every per-step array is kept transposed, (features, B), in one (T, features, B) block:
     a step's gates are then contiguous blocks, which numpy's loops run through much faster than the
     column slices of (B, 3H) rows: on MNIST-1D's GRU (H = 6, B = 100, T = 40) the forward took
